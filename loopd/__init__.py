@@ -1,0 +1,3 @@
+"""loopd: an autonomous sprint loop for AI coding agents."""
+
+__version__ = "0.1.0"

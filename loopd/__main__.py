@@ -1,0 +1,3 @@
+from loopd.main import main
+
+raise SystemExit(main())

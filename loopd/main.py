@@ -1,0 +1,252 @@
+"""The ``loopd`` command line.
+
+This layer only parses: each command hands keywords to a typed function in
+:mod:`loopd.commands` that returns an exit code.  :func:`main` is the one
+top-level handler: a :class:`LoopdError` is one clean line and exit 1,
+Ctrl-C is 130, anything else is a bug whose traceback goes to the crash log.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from loopd import __version__
+from loopd.commands import crash, unavailable
+from loopd.errors import LoopdError
+from loopd.sprint import DEFAULT_SPRINTS_ROOT
+
+EXIT_USER_ERROR = 1
+EXIT_INTERRUPTED = 130
+
+
+@dataclass(frozen=True)
+class Options:
+    """Global options every command receives."""
+
+    repo: Path
+    sprints_root: str
+
+
+pass_options = click.make_pass_decorator(Options)
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+sprint_argument = click.argument("sprint")
+once_option = click.option(
+    "--once", is_flag=True, help="Exit with the sprint's exit code when the loop ends."
+)
+max_iterations_option = click.option(
+    "--max-iterations",
+    type=click.IntRange(min=0),
+    help="Test iteration limit, loop-v2's second argument (0: none).",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="loopd")
+@click.option(
+    "-C",
+    "--repo",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="Run as if started in this repository.",
+)
+@click.option(
+    "--sprints-root",
+    default=DEFAULT_SPRINTS_ROOT,
+    show_default=True,
+    envvar="LOOPD_SPRINTS_ROOT",
+    help="Directory, relative to the repo, that holds one folder per sprint.",
+)
+@click.pass_context
+def cli(ctx: click.Context, repo: Path, sprints_root: str) -> None:
+    """loopd drives an AI coding agent through a sprint, from documents to tested software.
+
+    A sprint lives in <sprints-root>/<sprint>/ (VISION.md and PRD.md are
+    required).  loopd plans it through quality gates, implements the plan task
+    by task, writes a beta test plan, runs each test, hands the captured
+    failure evidence to fix agents, checks for regressions and stops when the
+    vision is delivered or nothing more can be done.
+    """
+    ctx.obj = Options(repo=repo.resolve(), sprints_root=sprints_root)
+
+
+@cli.command()
+@sprint_argument
+@pass_options
+def init(opts: Options, /, sprint: str) -> int:
+    """Scaffold a new sprint: VISION.md and PRD.md templates to fill in.
+
+    Creates <sprints-root>/SPRINT/ with templates that explain what to write,
+    never overwrites an existing file, and adds .loopd/ to .gitignore.
+    """
+    from loopd.commands.init import init as run
+
+    return run(repo=opts.repo, sprints_root=opts.sprints_root, sprint=sprint)
+
+
+@cli.command()
+@click.argument("sprint", required=False)
+@json_option
+@pass_options
+def status(opts: Options, /, sprint: str | None, as_json: bool) -> int:
+    """Show a sprint's phase, iteration, gates, tasks and tests.
+
+    Reads LOOP_STATE.md and the plans; works whether or not a daemon runs.
+    Without SPRINT, lists the sprints found under the sprints root.
+    """
+    from loopd.commands.status import status as run
+
+    return run(repo=opts.repo, sprints_root=opts.sprints_root, sprint=sprint, as_json=as_json)
+
+
+@cli.command()
+@click.argument("sprint", required=False)
+@json_option
+@pass_options
+def doctor(opts: Options, /, sprint: str | None, as_json: bool) -> int:
+    """Check that everything loopd needs is here, and say how to fix what is not.
+
+    Checks git, bash, the configured agent binary, docker (client and engine)
+    and, given SPRINT, the sprint's documents and config.  Exits 1 when
+    something required is missing.
+    """
+    from loopd.commands.doctor import doctor as run
+
+    return run(repo=opts.repo, sprints_root=opts.sprints_root, sprint=sprint, as_json=as_json)
+
+
+@cli.command()
+@sprint_argument
+@click.option("--foreground", is_flag=True, help="Stay attached and show live progress.")
+@once_option
+@max_iterations_option
+@click.option("--no-watch", is_flag=True, help="Do not re-run when files change.")
+@pass_options
+def start(opts: Options, /, **_: Any) -> int:
+    """Start the loop daemon for SPRINT (detaches unless --foreground)."""
+    return unavailable("start", "the loop engine (issue #4)")
+
+
+@cli.command()
+@sprint_argument
+@once_option
+@max_iterations_option
+@click.option("--no-watch", is_flag=True, help="Do not re-run when files change.")
+@pass_options
+def run(opts: Options, /, **_: Any) -> int:
+    """Run the loop for SPRINT in this process (what the daemon runs)."""
+    return unavailable("run", "the loop engine (issue #4)")
+
+
+@cli.command()
+@sprint_argument
+@click.option("--now", is_flag=True, help="Escalate to SIGKILL instead of waiting for the step.")
+@pass_options
+def stop(opts: Options, /, **_: Any) -> int:
+    """Stop SPRINT's daemon: end the current step cleanly and persist state."""
+    return unavailable("stop", "the loop engine (issue #4)")
+
+
+@cli.command()
+@sprint_argument
+@click.option("-f", "--follow", is_flag=True, help="Keep printing new lines as they arrive.")
+@pass_options
+def logs(opts: Options, /, **_: Any) -> int:
+    """Print SPRINT's daemon log."""
+    return unavailable("logs", "the loop engine (issue #4)")
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["mermaid", "dot"]), default="mermaid")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE.")
+@pass_options
+def graph(opts: Options, /, **_: Any) -> int:
+    """Draw the loop's state machine from phases/ (mermaid or dot)."""
+    return unavailable("graph", "the loop engine (issue #4)")
+
+
+@cli.command()
+@click.option(
+    "--keep", type=click.Path(file_okay=False, path_type=Path), help="Run in DIR and keep it."
+)
+@pass_options
+def demo(opts: Options, /, **_: Any) -> int:
+    """Run the example sprint offline in a throwaway repo, start to finish."""
+    return unavailable("demo", "the demo sprint (issue #8)")
+
+
+@cli.command()
+@sprint_argument
+@json_option
+@pass_options
+def regression(opts: Options, /, **_: Any) -> int:
+    """Re-run SPRINT's passing tests that have a command, with no agent call."""
+    return unavailable("regression", "the test engine (issue #5)")
+
+
+@cli.command()
+@sprint_argument
+@click.argument("action", type=click.Choice(["up", "down", "status"]), default="status")
+@json_option
+@pass_options
+def services(opts: Options, /, **_: Any) -> int:
+    """Check SPRINT's services by hand: bring them up, down, or show their state."""
+    return unavailable("services", "services (issue #6)")
+
+
+@cli.group()
+def prompts() -> None:
+    """List, show and render the prompt templates loopd sends to agents."""
+
+
+@prompts.command("list")
+@json_option
+@pass_options
+def prompts_list(opts: Options, /, **_: Any) -> int:
+    """Each prompt name and the template file that wins the lookup."""
+    return unavailable("prompts list", "prompts (issue #3)")
+
+
+@prompts.command("show")
+@click.argument("name")
+@pass_options
+def prompts_show(opts: Options, /, **_: Any) -> int:
+    """Print the template that would be used for NAME."""
+    return unavailable("prompts show", "prompts (issue #3)")
+
+
+@prompts.command("render")
+@click.argument("name")
+@click.option("--sprint", required=True, help="Sprint whose live context to render with.")
+@click.option("--task", help="Task ID for the task context.")
+@click.option("--test", help="Test ID for the test context.")
+@pass_options
+def prompts_render(opts: Options, /, **_: Any) -> int:
+    """Render NAME with the sprint's live context, exactly as an agent would get it."""
+    return unavailable("prompts render", "prompts (issue #3)")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: run the CLI and map every outcome to an exit code."""
+    try:
+        result = cli.main(args=argv, prog_name="loopd", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        click.echo("loopd: interrupted", err=True)
+        return EXIT_INTERRUPTED
+    except LoopdError as exc:
+        click.echo(f"loopd: error: {exc}", err=True)
+        return EXIT_USER_ERROR
+    except Exception:
+        return crash.report(sys.exc_info())
+    return result if isinstance(result, int) else 0

@@ -1,0 +1,145 @@
+"""The sprint directory: where a sprint's documents are and which are required.
+
+Layout is loop-v2's (``docs/sprints/<sprint>/`` by default); file names are a
+contract with repos loop-v2 already ran on.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from loopd.errors import LoopdError
+
+DEFAULT_SPRINTS_ROOT = "docs/sprints"
+RUNTIME_DIR = ".loopd"
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+@dataclass(frozen=True)
+class Sprint:
+    """Paths of one sprint.  Construct with :func:`locate`."""
+
+    name: str
+    repo: Path
+    dir: Path
+
+    @property
+    def vision(self) -> Path:
+        return self.dir / "VISION.md"
+
+    @property
+    def prd(self) -> Path:
+        return self.dir / "PRD.md"
+
+    @property
+    def architecture(self) -> Path:
+        return self.dir / "ARCHITECTURE.md"
+
+    @property
+    def plan(self) -> Path:
+        return self.dir / "IMPLEMENTATION_PLAN.md"
+
+    @property
+    def value_checklist(self) -> Path:
+        return self.dir / "VALUE_CHECKLIST.md"
+
+    @property
+    def blockers(self) -> Path:
+        return self.dir / "BLOCKERS.md"
+
+    @property
+    def state_file(self) -> Path:
+        return self.dir / "LOOP_STATE.md"
+
+    @property
+    def beta_plan(self) -> Path:
+        return self.dir / "BETA_TEST_PLAN_v1.md"
+
+    @property
+    def regression_log(self) -> Path:
+        return self.dir / "REGRESSION_LOG.md"
+
+    @property
+    def config_sh(self) -> Path:
+        return self.dir / "loop-config.sh"
+
+    @property
+    def config_yaml(self) -> Path:
+        return self.dir / "loop-config.yaml"
+
+    @property
+    def services_yaml(self) -> Path:
+        return self.dir / "services.yaml"
+
+    @property
+    def prompts_dir(self) -> Path:
+        return self.dir / "prompts"
+
+    @property
+    def runtime(self) -> Path:
+        """``.loopd/<sprint>/``: git-ignored daemon files (lock, logs, runs)."""
+        return self.repo / RUNTIME_DIR / self.name
+
+    @property
+    def files_lock(self) -> Path:
+        """Lock serialising loopd's own writes of this sprint's documents."""
+        return self.runtime / "files.lock"
+
+    def relative(self, path: Path) -> str:
+        """``path`` relative to the repo root, for messages and prompts."""
+        try:
+            return str(path.relative_to(self.repo))
+        except ValueError:
+            return str(path)
+
+
+def check_name(name: str) -> str:
+    if not _NAME.match(name):
+        raise LoopdError(
+            f"invalid sprint name {name!r}",
+            hint="use letters, digits, '.', '_' and '-', starting with a letter or digit",
+        )
+    return name
+
+
+def sprint_for(repo: Path, sprints_root: str, name: str) -> Sprint:
+    """The sprint's paths, whether or not its directory exists yet."""
+    repo = repo.resolve()
+    return Sprint(name=check_name(name), repo=repo, dir=repo / sprints_root / name)
+
+
+def locate(repo: Path, sprints_root: str, name: str) -> Sprint:
+    """The sprint named ``name``; a clear error if its directory is missing."""
+    sprint = sprint_for(repo, sprints_root, name)
+    if not sprint.dir.is_dir():
+        known = list_sprints(repo, sprints_root)
+        hint = f"known sprints: {', '.join(known)}" if known else f"create it: loopd init {name}"
+        raise LoopdError("sprint directory not found", path=sprint.dir, hint=hint)
+    return sprint
+
+
+def validate(sprint: Sprint) -> list[str]:
+    """Check the approved documents (loop-v2 Phase 0); return warnings.
+
+    VISION.md and PRD.md are required; ARCHITECTURE.md is optional.
+    """
+    for required in (sprint.vision, sprint.prd):
+        if not required.is_file():
+            raise LoopdError(
+                "required sprint document is missing",
+                path=required,
+                hint=f"write it, or scaffold it with: loopd init {sprint.name}",
+            )
+    if not sprint.architecture.is_file():
+        return [f"{sprint.relative(sprint.architecture)}: optional ARCHITECTURE.md not found"]
+    return []
+
+
+def list_sprints(repo: Path, sprints_root: str) -> list[str]:
+    """Names of the sprint directories under the sprints root, sorted."""
+    root = repo / sprints_root
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir() if p.is_dir() and _NAME.match(p.name))
