@@ -11,6 +11,7 @@ import contextlib
 import os
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -107,8 +108,9 @@ def run(
 ) -> Completed:
     """Run ``argv`` to completion; on timeout stop its whole group.
 
-    When the leader exits, whatever it left behind in its group is killed too:
-    a finished step leaves no process running.
+    The step ends when the leader exits: whatever it left behind in its group
+    (a backgrounded server still holding our pipes, say) is killed then, so a
+    finished step never hangs on a grandchild and leaves no process running.
     """
     child = spawn(
         argv,
@@ -116,24 +118,64 @@ def run(
         env=env,
         stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
     )
-    data = input.encode("utf-8") if input is not None else None
+    io = _PipeThreads(child.popen, input)
     timed_out = False
     try:
-        out, err = child.popen.communicate(data, timeout=timeout)
+        child.popen.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         timed_out = True
         stop(child, escalation or Escalation())
-        out, err = _drain(child)
     finally:
         _kill_group(child.pid)
+        child.popen.wait()
+    out, err = io.join()
     return Completed(
         argv=child.argv,
-        returncode=child.popen.returncode if child.popen.returncode is not None else -9,
+        returncode=child.popen.returncode,
         stdout=_decode(out),
         stderr=_decode(err),
         duration=time.monotonic() - child.started,
         timed_out=timed_out,
     )
+
+
+class _PipeThreads:
+    """Feed stdin and drain stdout/stderr concurrently, so no pipe buffer deadlocks."""
+
+    def __init__(self, popen: subprocess.Popen[bytes], input: str | None) -> None:
+        self._chunks: dict[str, list[bytes]] = {"out": [], "err": []}
+        self._threads = [
+            threading.Thread(target=self._drain, args=(popen.stdout, "out"), daemon=True),
+            threading.Thread(target=self._drain, args=(popen.stderr, "err"), daemon=True),
+        ]
+        if input is not None:
+            data = input.encode("utf-8")
+            self._threads.append(
+                threading.Thread(target=self._feed, args=(popen.stdin, data), daemon=True)
+            )
+        for thread in self._threads:
+            thread.start()
+
+    def _drain(self, pipe: IO[bytes] | None, key: str) -> None:
+        if pipe is None:
+            return
+        with pipe:
+            while chunk := pipe.read1(65536) if hasattr(pipe, "read1") else pipe.read(65536):
+                self._chunks[key].append(chunk)
+
+    @staticmethod
+    def _feed(pipe: IO[bytes] | None, data: bytes) -> None:
+        if pipe is None:
+            return
+        # A child that exits without reading all of stdin is its own business.
+        with contextlib.suppress(BrokenPipeError, OSError), pipe:
+            pipe.write(data)
+
+    def join(self) -> tuple[bytes, bytes]:
+        # The group is dead, so every writer is gone and each pipe reaches EOF.
+        for thread in self._threads:
+            thread.join(timeout=5)
+        return b"".join(self._chunks["out"]), b"".join(self._chunks["err"])
 
 
 def stop(child: Spawned, escalation: Escalation) -> int | None:
@@ -203,14 +245,6 @@ def _signal_group(pgid: int, sig: signal.Signals) -> None:
 
 def _kill_group(pgid: int) -> None:
     _signal_group(pgid, signal.SIGKILL)
-
-
-def _drain(child: Spawned) -> tuple[bytes, bytes]:
-    # After the group is dead every pipe writer is gone, so this cannot hang.
-    try:
-        return child.popen.communicate(timeout=5)
-    except subprocess.TimeoutExpired:
-        return b"", b""
 
 
 def _decode(data: bytes | None) -> str:

@@ -15,6 +15,8 @@ from loopd.errors import LoopdError
 DEFAULT_SPRINTS_ROOT = "docs/sprints"
 RUNTIME_DIR = ".loopd"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+# .loopd/<sprint>/ shares .loopd/ with the repo-wide prompts and config.
+RESERVED_NAMES = frozenset({"prompts", "config.yaml"})
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,8 @@ class Sprint:
 
 
 def check_name(name: str) -> str:
+    if name in RESERVED_NAMES:
+        raise LoopdError(f"sprint name {name!r} is reserved: .loopd/{name} is not a sprint's")
     if not _NAME.match(name):
         raise LoopdError(
             f"invalid sprint name {name!r}",

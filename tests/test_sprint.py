@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from loopd import sprint
+from loopd.errors import LoopdError
+
+
+def test_locate_and_validate(repo: Path, sprint_dir: Path) -> None:
+    found = sprint.locate(repo, "docs/sprints", "s1")
+    assert found.dir == sprint_dir.resolve()
+    assert found.runtime == repo.resolve() / ".loopd" / "s1"
+    assert sprint.validate(found) == [
+        "docs/sprints/s1/ARCHITECTURE.md: optional ARCHITECTURE.md not found"
+    ]
+    (sprint_dir / "ARCHITECTURE.md").write_text("# A\n")
+    assert sprint.validate(found) == []
+
+
+def test_missing_required_document_names_the_path(repo: Path, sprint_dir: Path) -> None:
+    (sprint_dir / "PRD.md").unlink()
+    with pytest.raises(LoopdError, match="required sprint document is missing") as err:
+        sprint.validate(sprint.locate(repo, "docs/sprints", "s1"))
+    assert str(sprint_dir.resolve() / "PRD.md") in str(err.value)
+
+
+def test_missing_sprint_lists_known_ones(repo: Path, sprint_dir: Path) -> None:
+    with pytest.raises(LoopdError, match="known sprints: s1"):
+        sprint.locate(repo, "docs/sprints", "s2")
+
+
+@pytest.mark.parametrize("name", ["../up", "a/b", "", ".hidden", "prompts", "with space"])
+def test_bad_names_are_refused(name: str) -> None:
+    with pytest.raises(LoopdError):
+        sprint.check_name(name)
+
+
+def test_list_sprints_ignores_files(repo: Path, sprint_dir: Path) -> None:
+    (sprint_dir.parent / "notes.md").write_text("x")
+    (sprint_dir.parent / "2-core").mkdir()
+    assert sprint.list_sprints(repo, "docs/sprints") == ["2-core", "s1"]
+    assert sprint.list_sprints(repo, "nowhere") == []
