@@ -17,6 +17,7 @@ from loopd.prompting.context import (
     TestInfo,
     as_task,
     as_test,
+    related_tasks,
 )
 from loopd.prompting.lookup import (
     PROMPT_NAMES,
@@ -43,5 +44,6 @@ __all__ = [
     "as_test",
     "find_template",
     "list_templates",
+    "related_tasks",
     "render",
 ]

@@ -10,7 +10,8 @@ repo-relative strings because agents run with the repo root as cwd.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -161,16 +162,16 @@ class PromptContext:
 
 
 class ChecklistItem(Protocol):
-    """The parts of a parsed checklist item a context needs (loopd.checklist.Item)."""
+    """The parts of a parsed checklist item a context needs (:class:`loopd.checklist.Item`)."""
 
     @property
     def id(self) -> str: ...
     @property
-    def kind(self) -> Any: ...
+    def kind(self) -> str: ...
     @property
     def text(self) -> str: ...
     @property
-    def block(self) -> Any: ...
+    def block(self) -> str: ...
     @property
     def e2e(self) -> str | None: ...
     @property
@@ -179,22 +180,23 @@ class ChecklistItem(Protocol):
 
 def as_task(item: ChecklistItem) -> TaskInfo:
     """The task context of a plan item."""
-    return TaskInfo(id=item.id, kind=_kind(item.kind), text=item.text, block=_block(item.block))
+    return TaskInfo(id=item.id, kind=item.kind, text=item.text, block=item.block)
 
 
 def as_test(item: ChecklistItem) -> TestInfo:
     """The test context of a beta-test-plan item."""
-    return TestInfo(
-        id=item.id, kind=_kind(item.kind), block=_block(item.block), e2e=item.e2e, cmd=item.cmd
+    return TestInfo(id=item.id, kind=item.kind, block=item.block, e2e=item.e2e, cmd=item.cmd)
+
+
+def related_tasks(plan_items: Iterable[ChecklistItem], test_id: str) -> tuple[str, ...]:
+    """The item lines of plan tasks about ``test_id`` (FIX-BT-7, or naming BT-7 in their block).
+
+    loop-v2's fix agent got these as its only context; they still tell the
+    fixer what the plan expects of the code under test.
+    """
+    mention = re.compile(rf"(?<![A-Za-z0-9]){re.escape(test_id)}(?![A-Za-z0-9])")
+    return tuple(
+        (item.block.splitlines() or [item.id])[0]
+        for item in plan_items
+        if mention.search(item.block)
     )
-
-
-def _kind(kind: Any) -> str:
-    # an enum member renders as its value ("BUILD"), not "Kind.BUILD"
-    return str(getattr(kind, "value", kind))
-
-
-def _block(block: Any) -> str:
-    if isinstance(block, str):
-        return block
-    return "\n".join(str(line).rstrip("\r\n") for line in block)

@@ -110,6 +110,12 @@ def list_templates(sprint: Sprint | None, repo: Path) -> list[TemplateRef]:
     return [find_template(name, sprint, repo) for name in names]
 
 
+def shown_path(path: Path, repo: Path) -> Path:
+    """``path`` relative to ``repo`` when inside it (as users see it), else absolute."""
+    path, repo = path.resolve(), repo.resolve()
+    return path.relative_to(repo) if path.is_relative_to(repo) else path
+
+
 def _in_dir(name: str, layer: Layer, directory: Path) -> TemplateRef | None:
     for suffix, kind in _SUFFIXES:
         path = directory / f"{name}{suffix}"

@@ -17,7 +17,7 @@ import jinja2
 from loopd import fsio
 from loopd.errors import LoopdError
 from loopd.prompting.context import PromptContext
-from loopd.prompting.lookup import TemplateRef, find_template, layers
+from loopd.prompting.lookup import TemplateRef, find_template, layers, shown_path
 from loopd.sprint import Sprint
 
 _BACKTICKS = re.compile(r"`{3,}")
@@ -96,7 +96,4 @@ def _template_frame(exc: BaseException, dirs: list[Path]) -> tuple[str, int] | N
 
 
 def _located(message: str, filename: str, line: int, repo: Path) -> LoopdError:
-    path = Path(filename).resolve()
-    if path.is_relative_to(repo.resolve()):
-        path = path.relative_to(repo.resolve())
-    return LoopdError(message, path=path, line=line)
+    return LoopdError(message, path=shown_path(Path(filename), repo), line=line)

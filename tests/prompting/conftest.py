@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,8 +15,17 @@ from loopd.prompting import (
     ServiceReport,
     TaskInfo,
     TestInfo,
+    render,
 )
 from loopd.sprint import Sprint, sprint_for
+
+
+def write(path: Path, text: str) -> Path:
+    """Create ``path`` (and its folders) holding ``text``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
 
 EVIDENCE_OUTPUT = "POST /api/login\n```\nHTTP/1.1 401 Unauthorized\n```\n"
 
@@ -64,3 +74,12 @@ def full_context(sprint: Sprint) -> PromptContext:
 def minimal_context(sprint: Sprint) -> PromptContext:
     """A context with only the sprint set: every optional field None or empty."""
     return PromptContext.for_sprint(sprint)
+
+
+Render = Callable[[str, PromptContext], str]
+
+
+@pytest.fixture
+def rendered(sprint: Sprint, repo: Path) -> Render:
+    """Render a prompt of the test sprint, through the full lookup chain."""
+    return lambda name, context: render(name, context, sprint, repo)

@@ -17,6 +17,7 @@ from loopd.prompting import (
     render,
 )
 from loopd.sprint import Sprint
+from tests.prompting.conftest import write
 
 COARSE_ROLES = {
     "plan",
@@ -29,12 +30,6 @@ COARSE_ROLES = {
     "regression",
     "discover",
 }
-
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    return path
 
 
 def test_sprint_beats_repo_beats_default(

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from loopd.prompting import PROMPT_NAMES, PromptContext, find_template, render
+from loopd.prompting import PROMPT_NAMES, PromptContext, find_template
 from loopd.sprint import Sprint
-from tests.prompting.conftest import EVIDENCE_OUTPUT
+from tests.prompting.conftest import EVIDENCE_OUTPUT, Render
 
 GATES = ("craap", "clarity", "validate", "connect", "tidy")
 
@@ -22,10 +23,10 @@ def test_every_name_has_a_packaged_jinja_default(name: str, sprint: Sprint, repo
 @pytest.mark.parametrize("name", PROMPT_NAMES)
 @pytest.mark.parametrize("which", ["full_context", "minimal_context"])
 def test_every_default_renders(
-    name: str, which: str, sprint: Sprint, repo: Path, request: pytest.FixtureRequest
+    name: str, which: str, sprint: Sprint, rendered: Render, request: pytest.FixtureRequest
 ) -> None:
     context: PromptContext = request.getfixturevalue(which)
-    text = render(name, context, sprint, repo)
+    text = rendered(name, context)
     assert f"sprint {sprint.name}" in text
     # A None leaking into the text means a template forgot an optional field.
     assert "None" not in text
@@ -33,24 +34,22 @@ def test_every_default_renders(
 
 
 @pytest.mark.parametrize("vrc", ["vrc1", "vrc2", "periodic", "final"])
-def test_vrc_template_serves_each_check(
-    vrc: str, sprint: Sprint, repo: Path, minimal_context: PromptContext
-) -> None:
-    text = render("vrc", PromptContext.for_sprint(sprint, vrc=vrc), sprint, repo)
+def test_vrc_template_serves_each_check(vrc: str, sprint: Sprint, rendered: Render) -> None:
+    text = rendered("vrc", PromptContext.for_sprint(sprint, vrc=vrc))
     assert f"({vrc})" in text.splitlines()[0]
     assert ("VISION: NOT_DELIVERED" in text) is (vrc == "final")
     assert ("GAP:" in text) is (vrc == "final")
 
 
-def test_vrc1_asks_for_the_value_checklist(sprint: Sprint, repo: Path) -> None:
-    text = render("vrc", PromptContext.for_sprint(sprint, vrc="vrc1"), sprint, repo)
+def test_vrc1_asks_for_the_value_checklist(sprint: Sprint, rendered: Render) -> None:
+    text = rendered("vrc", PromptContext.for_sprint(sprint, vrc="vrc1"))
     assert f"Write `{sprint.relative(sprint.value_checklist)}`" in text
 
 
 def test_test_runner_states_the_result_protocol(
-    sprint: Sprint, repo: Path, full_context: PromptContext
+    rendered: Render, full_context: PromptContext
 ) -> None:
-    text = render("test-runner", full_context, sprint, repo)
+    text = rendered("test-runner", full_context)
     assert "RESULT: PASS|FAIL|BLOCKED_EXTERNAL|BLOCKED_FIXABLE" in text
     assert "EVIDENCE: <" in text
     assert "REPRO: <" in text
@@ -63,9 +62,9 @@ def test_test_runner_states_the_result_protocol(
 
 
 def test_fix_prompt_leads_with_evidence_attempts_and_peers(
-    sprint: Sprint, repo: Path, full_context: PromptContext
+    rendered: Render, full_context: PromptContext
 ) -> None:
-    text = render("fix", full_context, sprint, repo)
+    text = rendered("fix", full_context)
     assert "````\n" + EVIDENCE_OUTPUT + "````" in text, "output verbatim, fence longer than its ```"
     assert "POST /api/login returned 401, expected 200" in text
     assert "HTTP 401 Unauthorized" in text
@@ -82,52 +81,45 @@ def test_fix_prompt_leads_with_evidence_attempts_and_peers(
 
 
 def test_fix_prompt_without_evidence_says_so(
-    sprint: Sprint, repo: Path, minimal_context: PromptContext
+    rendered: Render, minimal_context: PromptContext
 ) -> None:
-    text = render("fix", minimal_context, sprint, repo)
+    text = rendered("fix", minimal_context)
     assert "No evidence was captured" in text
     assert "## Earlier attempts" not in text
     assert "## Other tests failing" not in text
 
 
-def test_fix_prompt_reports_a_timeout(
-    sprint: Sprint, repo: Path, full_context: PromptContext
-) -> None:
+def test_fix_prompt_reports_a_timeout(rendered: Render, full_context: PromptContext) -> None:
     assert full_context.evidence is not None
-    evidence = full_context.evidence.__class__(
-        **{**full_context.evidence.__dict__, "timed_out": True, "duration": 120.0}
-    )
-    context = PromptContext.for_sprint(sprint, evidence=evidence)
-    assert "timed out after 120 s" in render("fix", context, sprint, repo)
+    evidence = replace(full_context.evidence, timed_out=True, duration=120.0)
+    assert "timed out after 120 s" in rendered("fix", replace(full_context, evidence=evidence))
 
 
 def test_beta_plan_asks_for_cmd_and_e2e_annotations(
-    sprint: Sprint, repo: Path, minimal_context: PromptContext
+    rendered: Render, minimal_context: PromptContext
 ) -> None:
-    text = render("beta-plan", minimal_context, sprint, repo)
+    text = rendered("beta-plan", minimal_context)
     assert '*(cmd: "<command>")*' in text
     assert '*(E2E: "<Playwright test title>")*' in text
 
 
 @pytest.mark.parametrize("gate", GATES)
 def test_gates_pass_by_changing_nothing(
-    gate: str, sprint: Sprint, repo: Path, minimal_context: PromptContext
+    gate: str, rendered: Render, minimal_context: PromptContext
 ) -> None:
-    text = render(gate, minimal_context, sprint, repo)
+    text = rendered(gate, minimal_context)
     assert "If you changed\nnothing, the gate passes" in text
     assert "Change a file only for a real problem" in text
 
 
-def test_discover_lists_the_reported_gaps(
-    sprint: Sprint, repo: Path, full_context: PromptContext
-) -> None:
-    assert "- no CSV export" in render("discover", full_context, sprint, repo)
+def test_discover_lists_the_reported_gaps(rendered: Render, full_context: PromptContext) -> None:
+    assert "- no CSV export" in rendered("discover", full_context)
 
 
 def test_service_prompts_show_the_service_evidence(
-    sprint: Sprint, repo: Path, full_context: PromptContext
+    rendered: Render, full_context: PromptContext
 ) -> None:
     for name in ("service-readiness", "fix-service", "implement"):
-        text = render(name, full_context, sprint, repo)
+        text = rendered(name, full_context)
         assert "### api: not_running" in text
         assert "connection refused on :8000" in text
