@@ -1,0 +1,218 @@
+"""Settings from a sprint's ``loop-config.sh``, read by bash itself.
+
+loop-v2 sourced this file, so it may hold any bash: quotes, ``$( )``,
+heredocs, conditionals.  loopd sources it in a child bash with the variables
+loop-v2 had set (the sprint's names, and every setting at its value from the
+lower layers), then reads the known variables back NUL-separated on a
+private file descriptor, so nothing the script prints can corrupt them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+from loopd import proc
+from loopd.config.layers import Layer, Origin, entries, unknown
+from loopd.config.schema import BY_BASH
+from loopd.errors import LoopdError
+from loopd.sprint import Sprint
+
+TIMEOUT = 10.0
+
+# $1 the file, $2 the sprint (loop-v2's $1 when it sourced the file), then the
+# names to read back.  The script's stdout goes to stderr; fd 3 is ours.  A
+# DEBUG trap notes, per known name, the line of the script's command after
+# which its value last changed (a call or a nested source counts as its line).
+_DRIVER = r"""
+__loopd_file=$1; __loopd_names=("${@:3}"); set -- "$2"
+"$BASH" -n "$__loopd_file" || { builtin printf 'LOOPD-CONFIG-SYNTAX\0'; exit 2; }
+__loopd_before=$(builtin compgen -v)
+declare -A __loopd_value=() __loopd_line=()
+__loopd_at=0
+__loopd_track() {
+  local n
+  for n in "${__loopd_names[@]}"; do
+    if [[ ${!n-__loopd_unset} != "${__loopd_value[$n]-}" ]]; then
+      __loopd_value[$n]=${!n-__loopd_unset}; __loopd_line[$n]=$__loopd_at
+    fi
+  done
+  if [[ ${BASH_SOURCE[1]-} == "$__loopd_file" ]]; then __loopd_at=$1; fi
+}
+__loopd_track 0
+exec 3>&1 1>&2
+set -T; trap '__loopd_track "$LINENO"' DEBUG
+builtin source "$__loopd_file"
+trap - DEBUG
+set +euT
+__loopd_track 0
+builtin printf 'LOOPD-CONFIG-OK\0' >&3
+for __loopd_name in "${__loopd_names[@]}"; do
+  if [[ -v $__loopd_name ]]; then builtin printf '1\0%s\0' "${!__loopd_name}" >&3
+  else builtin printf '0\0\0' >&3; fi
+  builtin printf '%s\0' "${__loopd_line[$__loopd_name]-}" >&3
+done
+builtin printf '%s\0' "$__loopd_before" "$(builtin compgen -v)" >&3
+"""
+_OK = "LOOPD-CONFIG-OK\0"
+_SYNTAX = "LOOPD-CONFIG-SYNTAX\0"
+
+_DECLARE = "(?:export|readonly|declare|typeset|local)"
+_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
+# Variables bash itself may create while running a script (read, getopts, cd, ...).
+_BASH_OWN = frozenset(
+    [
+        "BASHOPTS",
+        "BASHPID",
+        "COLUMNS",
+        "COMP_WORDBREAKS",
+        "DIRSTACK",
+        "EPOCHREALTIME",
+        "EPOCHSECONDS",
+        "EUID",
+        "FUNCNAME",
+        "GROUPS",
+        "HISTCMD",
+        "HOSTNAME",
+        "HOSTTYPE",
+        "IFS",
+        "LINENO",
+        "LINES",
+        "MACHTYPE",
+        "MAILCHECK",
+        "OLDPWD",
+        "OPTARG",
+        "OPTERR",
+        "OPTIND",
+        "OSTYPE",
+        "PIPESTATUS",
+        "PPID",
+        "PS4",
+        "PWD",
+        "RANDOM",
+        "REPLY",
+        "SECONDS",
+        "SHELLOPTS",
+        "SHLVL",
+        "SRANDOM",
+        "UID",
+    ]
+)
+
+
+def read_bash(
+    sprint: Sprint,
+    seeds: Mapping[str, str],
+    env: Mapping[str, str],
+    source: str,
+    timeout: float = TIMEOUT,
+) -> Layer:
+    """Source ``sprint.config_sh`` and return the settings it set.
+
+    ``seeds`` are the known variables' values before the script runs (lower
+    layers), as loop-v2 had them set; a variable counts as set by the script
+    when its value differs afterwards.
+    """
+    path = sprint.config_sh
+    origin = Origin(source, path)
+    done = _run(sprint, seeds, env, path, timeout)
+    if not done.stdout.startswith(_OK):
+        raise _failure(done, path, origin)
+    text = path.read_text(encoding="utf-8", errors="replace")
+    tokens = done.stdout[len(_OK) :].split("\0")
+    layer = Layer(source, warnings=_stderr_warnings(done.stderr, path, origin))
+    for i, name in enumerate(seeds):
+        is_set, value, line = tokens[3 * i : 3 * i + 3]
+        if is_set == "1" and value != seeds[name]:
+            where = int(line) if line.isdigit() and line != "0" else assignment_line(text, name)
+            layer.entries += entries(BY_BASH[name], value, name, origin.at(where))
+    before, after = tokens[3 * len(seeds) : 3 * len(seeds) + 2]
+    layer.warnings += _unknown(set(after.split("\n")) - set(before.split("\n")), text, origin)
+    return layer
+
+
+def _run(
+    sprint: Sprint, seeds: Mapping[str, str], env: Mapping[str, str], path: Path, timeout: float
+) -> proc.Completed:
+    child_env = {
+        "PATH": env.get("PATH", "/usr/bin:/bin"),
+        "HOME": env.get("HOME", str(sprint.repo)),
+        "LANG": env.get("LANG", "C.UTF-8"),
+        "SPRINT": sprint.name,
+        "SPRINT_DIR": sprint.relative(sprint.dir),
+        "LOOP_ROOT": str(sprint.repo / "loop-v2"),
+        "PROJECT_ROOT": str(sprint.repo),
+        **seeds,
+    }
+    argv = ["bash", "-c", _DRIVER, "loop-config", str(path), sprint.name, *seeds]
+    try:
+        done = proc.run(argv, cwd=sprint.repo, env=child_env, timeout=timeout)
+    except FileNotFoundError:
+        raise LoopdError("bash is needed to read it but was not found", path=path) from None
+    if done.timed_out:
+        raise LoopdError(
+            f"did not finish within {timeout:g} s",
+            path=path,
+            hint="loopd sources it to read settings; it must not wait for anything",
+        )
+    return done
+
+
+def _bash_messages(stderr: str, path: Path) -> list[tuple[int, str]]:
+    """bash's own ``FILE: line N: message`` lines about ``path``."""
+    pattern = re.compile(rf"^{re.escape(str(path))}: line (\d+): (.*)$", re.MULTILINE)
+    return [(int(m.group(1)), m.group(2)) for m in pattern.finditer(stderr)]
+
+
+def _failure(done: proc.Completed, path: Path, origin: Origin) -> LoopdError:
+    messages = _bash_messages(done.stderr, path)
+    if done.stdout.startswith(_SYNTAX) and messages:
+        line, message = messages[0]
+        return origin.at(line).error(f"bash: {message}")
+    if messages:
+        line, message = messages[-1]
+        return origin.at(line).error(f"bash: {message} (exit status {done.returncode})")
+    said = [text for text in done.stderr.splitlines() if text.strip()]
+    return origin.error(
+        f"exits with status {done.returncode} while being sourced",
+        hint=f"it printed: {said[-1].strip()}" if said else "a sourced config must not call exit",
+    )
+
+
+def _stderr_warnings(stderr: str, path: Path, origin: Origin) -> list[str]:
+    # Errors bash reported but survived (a mistyped command): loop-v2 went on too.
+    return [f"{origin.at(line)}: bash: {message}" for line, message in _bash_messages(stderr, path)]
+
+
+def _unknown(names: set[str], text: str, origin: Origin) -> list[str]:
+    """Warnings for upper-case variables the script set that are no setting.
+
+    Lower-case names are taken for the script's own helpers and not reported.
+    """
+    odd = sorted(
+        n
+        for n in names
+        if _NAME.fullmatch(n)
+        and n not in BY_BASH
+        and n not in _BASH_OWN
+        and not n.startswith("BASH")
+    )
+    found = [(assignment_line(text, n), n) for n in odd]
+    return [
+        unknown(origin.at(line), name, BY_BASH)
+        for line, name in sorted(found, key=lambda item: (item[0] or 0, item[1]))
+    ]
+
+
+def assignment_line(text: str, name: str) -> int | None:
+    """The line of the last plain assignment to ``name``, for messages only.
+
+    Values are never read this way: bash evaluates the file.
+    """
+    pattern = re.compile(
+        rf"^[ \t]*(?:{_DECLARE}(?:[ \t]+-\w+)*[ \t]+)?{name}(?:\[[^\]]*\])?\+?=",
+        re.MULTILINE,
+    )
+    starts = [m.start() for m in pattern.finditer(text)]
+    return text.count("\n", 0, starts[-1]) + 1 if starts else None
