@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from pathlib import Path
 
@@ -87,6 +88,14 @@ def test_config_is_frozen_through_and_through() -> None:
         config.agent.binaries["claude"] = "x"  # type: ignore[index]
     assert hash(config) == hash(default_config())
     assert {config, default_config()} == {config}
+
+
+def test_as_dict_is_json_and_loads_back_as_the_same_config(repo: Path) -> None:
+    config = load_config(repo, env={**ENV, "LOOPD_AGENT_EXTRA_ARGS_CLAUDE": "--model opus"}).config
+    data = json.loads(json.dumps(config.as_dict()))
+    assert data["agent"]["extra_args"] == {"claude": ["--model", "opus"]}
+    flat = {f"{section}.{key}": v for section, values in data.items() for key, v in values.items()}
+    assert load_config(repo, env=ENV, overrides=flat).config == config
 
 
 LAYERS = ("repo yaml", "sprint yaml", "sprint sh", "environment", "overrides")

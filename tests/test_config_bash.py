@@ -131,18 +131,23 @@ def test_a_syntax_error_quotes_bash_at_file_and_line(repo: Path, sprint_dir: Pat
 
 
 def test_a_script_that_exits_1_is_an_error(repo: Path, sprint_dir: Path) -> None:
-    error = error_of(repo, "MAX_NO_PROGRESS=4\necho 'need FOO set' >&2\nexit 1\n")
-    assert error.path == sprint_dir / "loop-config.sh"
-    assert "exits with status 1" in error.message
+    script = (
+        "no_such_command_xyz\nMAX_NO_PROGRESS=4\n"
+        '[ -n "$FOO" ] || {\n  echo "need FOO set" >&2\n  exit 1\n}\n'
+    )
+    error = error_of(repo, script)
+    assert (error.path, error.line) == (sprint_dir / "loop-config.sh", 5)
+    assert error.message == "exits while being sourced (exit status 1)"
     assert error.hint == "it printed: need FOO set"
 
 
 def test_a_script_that_exits_0_early_is_an_error_too(repo: Path, sprint_dir: Path) -> None:
-    assert "exits with status 0" in error_of(repo, "exit 0\nMAX_NO_PROGRESS=4\n").message
+    error = error_of(repo, "\nexit 0\nMAX_NO_PROGRESS=4\n")
+    assert (error.line, error.message) == (2, "exits while being sourced (exit status 0)")
 
 
 def test_a_bash_error_that_stops_the_script_is_located(repo: Path, sprint_dir: Path) -> None:
-    error = error_of(repo, "set -u\n\nMAX_NO_PROGRESS=$UNSET_THING\n")
+    error = error_of(repo, "set -u\nno_such_command_xyz\nMAX_NO_PROGRESS=$UNSET_THING\n")
     assert error.line == 3
     assert error.message.startswith("bash: UNSET_THING: unbound variable (exit status ")
 

@@ -42,9 +42,10 @@ __loopd_track() {
 }
 __loopd_track 0
 exec 3>&1 1>&2
+trap 'builtin printf "LOOPD-CONFIG-EXIT\0%s\0" "$__loopd_at" >&3' EXIT
 set -T; trap '__loopd_track "$LINENO"' DEBUG
 builtin source "$__loopd_file"
-trap - DEBUG
+trap - DEBUG EXIT
 set +euT
 __loopd_track 0
 builtin printf 'LOOPD-CONFIG-OK\0' >&3
@@ -57,6 +58,7 @@ builtin printf '%s\0' "$__loopd_before" "$(builtin compgen -v)" >&3
 """
 _OK = "LOOPD-CONFIG-OK\0"
 _SYNTAX = "LOOPD-CONFIG-SYNTAX\0"
+_EXIT = "LOOPD-CONFIG-EXIT\0"
 
 _DECLARE = "(?:export|readonly|declare|typeset|local)"
 _NAME = re.compile(r"[A-Z][A-Z0-9_]*")
@@ -168,15 +170,18 @@ def _bash_messages(stderr: str, path: Path) -> list[tuple[int, str]]:
 def _failure(done: proc.Completed, path: Path, origin: Origin) -> LoopdError:
     messages = _bash_messages(done.stderr, path)
     if done.stdout.startswith(_SYNTAX) and messages:
-        line, message = messages[0]
-        return origin.at(line).error(f"bash: {message}")
-    if messages:
-        line, message = messages[-1]
-        return origin.at(line).error(f"bash: {message} (exit status {done.returncode})")
-    said = [text for text in done.stderr.splitlines() if text.strip()]
-    return origin.error(
-        f"exits with status {done.returncode} while being sourced",
-        hint=f"it printed: {said[-1].strip()}" if said else "a sourced config must not call exit",
+        return origin.at(messages[0][0]).error(f"bash: {messages[0][1]}")
+    # The EXIT trap reports the line of the command that ended the script.
+    exited = done.stdout.split("\0")[1] if done.stdout.startswith(_EXIT) else ""
+    line = int(exited) if exited.isdigit() and exited != "0" else None
+    said = [text for at, text in messages if at == line]
+    status = f"exit status {done.returncode}"
+    if said:
+        return origin.at(line).error(f"bash: {said[-1]} ({status})")
+    printed = [text.strip() for text in done.stderr.splitlines() if text.strip()]
+    return origin.at(line).error(
+        f"exits while being sourced ({status})",
+        hint=f"it printed: {printed[-1]}" if printed else "a sourced config must not call exit",
     )
 
 

@@ -266,6 +266,21 @@ class Config:
     paths: Paths = field(default_factory=Paths)
     services: ServiceSettings = field(default_factory=ServiceSettings)
 
+    def as_dict(self) -> dict[str, dict[str, object]]:
+        """Plain JSON-ready data: sections of settings (mappings as dicts, lists, paths as text)."""
+        data: dict[str, dict[str, object]] = {name: {} for name in SECTIONS}
+        for info in FIELDS:
+            data[info.section][info.name] = _plain(getattr(getattr(self, info.section), info.name))
+        return data
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, tuple):
+        return [_plain(item) for item in value]
+    return str(value) if isinstance(value, Path) else value
+
 
 @dataclass(frozen=True)
 class FieldInfo:
