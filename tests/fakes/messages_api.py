@@ -196,8 +196,11 @@ class _Handler(BaseHTTPRequestHandler):
         self._send_json(404, _not_found(self.path))
 
     def do_HEAD(self) -> None:
+        # The CLI's connectivity probe (HEAD /api/hello) when non-essential traffic is on.
         self._record(None)
-        self._send_json(404, _not_found(self.path))
+        self.send_response(404)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)

@@ -108,8 +108,12 @@ def test_side_calls_do_not_consume_the_script(messages_api: MessagesApi) -> None
     side = post(messages_api, {"model": "m", "messages": [{"role": "user", "content": "x"}]})
     tokens = post(messages_api, agent_body(stream=False), "/v1/messages/count_tokens")
     unknown = post(messages_api, {}, "/v1/unknown")
+    probe = urllib.request.Request(messages_api.url + "/api/hello", method="HEAD")
+    with pytest.raises(urllib.error.HTTPError) as head:
+        urllib.request.urlopen(probe, timeout=10)
     turn = post(messages_api, agent_body(stream=False))
 
+    assert head.value.code == 404 and head.value.read() == b""
     assert side[0] == 200
     assert tokens[0] == 200 and json.loads(tokens[1])["input_tokens"] >= 1
     assert unknown[0] == 404
@@ -118,6 +122,7 @@ def test_side_calls_do_not_consume_the_script(messages_api: MessagesApi) -> None
         "/v1/messages",
         "/v1/messages/count_tokens",
         "/v1/unknown",
+        "/api/hello",
         "/v1/messages",
     ]
 
