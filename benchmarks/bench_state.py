@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from loopd.fsio import atomic_write
 from loopd.state import KNOWN_GATES, LoopState, load_state, render_state, save_state
 
 COUNTERS = (
@@ -87,7 +88,10 @@ def main(rounds: int) -> None:
         lock = Path(tmp) / ".loopd" / "s1" / "lock"
         save_state(path, state, lock)
         print(f"state file: {path.stat().st_size} bytes, {rounds} rounds")
+        text = render_state(state)
         report("render_state", timed(lambda: render_state(state), rounds))
+        # The durable write alone (two fsyncs): what the disk costs, not loopd.
+        report("fsio.atomic_write alone", timed(lambda: atomic_write(path, text), rounds))
         report(
             "save_state (render+lock+write)", timed(lambda: save_state(path, state, lock), rounds)
         )
