@@ -1,0 +1,34 @@
+"""Aider: ``aider --message-file <prompt> --yes-always``, plain-text output.
+
+Aider reads its instructions from a file rather than stdin, so it gets the
+prompt file the runner saved in the run directory (the prompt is on its stdin
+too, as the agent contract promises every backend).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from loopd.agents.base import Invocation, Parsed, parse_plain
+from loopd.agents.model import AgentRequest
+from loopd.proc import Completed
+
+
+@dataclass(frozen=True)
+class AiderBackend:
+    """Aider in one-shot mode."""
+
+    binary: str = "aider"
+    extra_args: tuple[str, ...] = ()
+    skip_permissions: bool = False
+    name: str = "aider"
+
+    def invocation(self, request: AgentRequest, prompt_file: Path) -> Invocation:
+        """``aider --message-file <prompt_file> --yes-always [extras]``."""
+        argv = (self.binary, "--message-file", str(prompt_file), "--yes-always", *self.extra_args)
+        return Invocation(argv=argv, stdin=request.prompt)
+
+    def parse(self, completed: Completed) -> Parsed:
+        """Exit code 0 is success; stdout is the answer."""
+        return parse_plain(completed)

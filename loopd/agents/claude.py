@@ -1,0 +1,107 @@
+"""Claude Code: ``claude -p --output-format json``, the default backend.
+
+The JSON result is trusted through ``is_error`` alone: a login failure
+reports ``subtype: "success"`` with ``is_error: true`` and exit code 1, and a
+run that did its work may still exit non-zero.  Without JSON (Claude refusing
+``--dangerously-skip-permissions`` as root prints one plain line on stderr and
+exits 1) the error text decides.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from loopd.agents import faults
+from loopd.agents.base import (
+    Invocation,
+    Parsed,
+    json_document,
+    optional_float,
+    optional_int,
+    optional_str,
+)
+from loopd.agents.model import AgentRequest
+from loopd.proc import Completed
+
+ALLOWED_TOOLS = "Bash,Read,Edit,Write,Glob,Grep"
+SKIP_PERMISSIONS = "--dangerously-skip-permissions"
+
+
+@dataclass(frozen=True)
+class ClaudeBackend:
+    """``claude -p`` with the prompt on stdin."""
+
+    binary: str = "claude"
+    extra_args: tuple[str, ...] = ()
+    skip_permissions: bool = False
+    name: str = "claude"
+
+    def invocation(self, request: AgentRequest, prompt_file: Path) -> Invocation:
+        """``claude -p --output-format json --allowedTools ...`` plus the configured extras."""
+        argv = [self.binary, "-p", "--output-format", "json", "--allowedTools", ALLOWED_TOOLS]
+        if self.skip_permissions:
+            argv.append(SKIP_PERMISSIONS)
+        return Invocation(argv=(*argv, *self.extra_args), stdin=request.prompt)
+
+    def parse(self, completed: Completed) -> Parsed:
+        """Read the JSON result, or classify the plain error text when there is none."""
+        return parse_output(completed)
+
+
+def parse_output(completed: Completed) -> Parsed:
+    """A Claude-style run: its JSON result if it printed one, else its error text."""
+    document = json_document(completed.stdout)
+    if document is not None and _is_result(document):
+        return parse_result(document)
+    fault = faults.classify(faults.tail(completed.stderr), faults.tail(completed.stdout))
+    return Parsed(ok=False, text=completed.stdout or completed.stderr, fault=fault)
+
+
+def _is_result(document: dict[str, Any]) -> bool:
+    return document.get("type") == "result" or "is_error" in document
+
+
+def parse_result(document: dict[str, Any]) -> Parsed:
+    """Claude's ``--output-format json`` result object."""
+    is_error = document.get("is_error") is True
+    text = _result_text(document)
+    return Parsed(
+        ok=not is_error,
+        text=text,
+        cost_usd=optional_float(document.get("total_cost_usd")),
+        session_id=optional_str(document.get("session_id")),
+        num_turns=optional_int(document.get("num_turns")),
+        permission_denials=_denials(document.get("permission_denials")),
+        fault=faults.classify(text) if is_error else None,
+    )
+
+
+def _result_text(document: dict[str, Any]) -> str:
+    result = document.get("result")
+    if isinstance(result, str):
+        return result
+    errors = document.get("errors")
+    if isinstance(errors, list) and errors:
+        return "\n".join(str(error) for error in errors)
+    return str(document.get("subtype") or "")
+
+
+def _denials(value: object) -> tuple[str, ...]:
+    """``Bash: rm -rf build`` for each tool call the permission rules refused."""
+    if not isinstance(value, list):
+        return ()
+    return tuple(_denial(item) for item in value)
+
+
+def _denial(item: object) -> str:
+    if not isinstance(item, dict):
+        return str(item)
+    tool = str(item.get("tool_name") or "?")
+    tool_input = item.get("tool_input")
+    if isinstance(tool_input, dict):
+        detail = tool_input.get("command") or tool_input.get("file_path") or tool_input.get("path")
+        if detail:
+            return f"{tool}: {detail}"
+    return tool

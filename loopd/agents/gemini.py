@@ -1,0 +1,56 @@
+"""Google Gemini CLI: ``gemini -p ... --output-format json``.
+
+Gemini appends the ``-p`` text to whatever arrives on stdin, so the prompt
+goes on stdin (no argv size limit) and ``-p`` carries one line telling it to
+follow that.  Its JSON is one object: ``response``, ``stats``, ``session_id``
+and, when the request failed, ``error: {type, message, code}``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from loopd.agents import faults
+from loopd.agents.base import Invocation, Parsed, json_document, optional_str
+from loopd.agents.model import AgentRequest
+from loopd.proc import Completed
+
+FOLLOW = "Carry out the instructions above."
+SKIP_PERMISSIONS = "--yolo"
+
+
+@dataclass(frozen=True)
+class GeminiBackend:
+    """``gemini -p`` in headless JSON mode with the prompt on stdin."""
+
+    binary: str = "gemini"
+    extra_args: tuple[str, ...] = ()
+    skip_permissions: bool = False
+    name: str = "gemini"
+
+    def invocation(self, request: AgentRequest, prompt_file: Path) -> Invocation:
+        """``gemini -p <follow> --output-format json [--yolo] [extras]``."""
+        argv = [self.binary, "-p", FOLLOW, "--output-format", "json"]
+        if self.skip_permissions:
+            argv.append(SKIP_PERMISSIONS)
+        return Invocation(argv=(*argv, *self.extra_args), stdin=request.prompt)
+
+    def parse(self, completed: Completed) -> Parsed:
+        """``response`` on success; ``error.message`` (classified) on failure."""
+        document = json_document(completed.stdout) or {}
+        error = document.get("error")
+        message = ""
+        if isinstance(error, dict):
+            message = str(error.get("message") or error.get("type") or "error")
+        ok = completed.returncode == 0 and not message and "response" in document
+        fault = None
+        if not ok:
+            fault = faults.classify(message, faults.tail(completed.stderr))
+        text = document.get("response")
+        return Parsed(
+            ok=ok,
+            text=text if isinstance(text, str) else message or completed.stdout,
+            session_id=optional_str(document.get("session_id")),
+            fault=fault,
+        )

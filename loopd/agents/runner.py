@@ -1,0 +1,238 @@
+"""Running an agent call by the agent contract, with retries for infrastructure faults.
+
+One call: save the prompt in the run directory, start the backend's command
+in its own process group (cwd = repo root, prompt on stdin, ``LOOPD_*``
+environment, no ``CLAUDECODE``), stop the group on timeout (SIGTERM, grace,
+SIGKILL), save the output and a JSON record, append an event.  A work
+failure is returned as it is; an infrastructure fault is retried after the
+configured backoff and, once the retries are spent, raised as
+:class:`InfrastructureError`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from loopd import proc
+from loopd.agents import faults, rundir
+from loopd.agents.backends import make_backend
+from loopd.agents.base import Backend, Invocation, Parsed
+from loopd.agents.model import AgentRequest, AgentResult, Fault, InfrastructureError
+from loopd.clock import Clock, SystemClock
+from loopd.config import Config
+from loopd.events import AGENT_EVENT, OUTCOME_OK, OUTCOME_TIMEOUT, OUTCOME_WORK_FAILED, EventLog
+from loopd.sprint import Sprint
+
+# The per-call variables of the agent contract; stale values inherited from
+# an outer loopd must never leak into a call that does not set them.
+CONTRACT_VARS = (
+    "LOOPD_ROLE",
+    "LOOPD_PROMPT",
+    "LOOPD_SPRINT",
+    "LOOPD_SPRINT_DIR",
+    "LOOPD_RUN_DIR",
+    "LOOPD_TASK_ID",
+    "LOOPD_TEST_ID",
+    "LOOPD_ATTEMPT",
+    "LOOPD_EVIDENCE_FILE",
+    "LOOPD_VRC",
+)
+# Claude Code refuses to start when it believes it is nested in itself.
+DROPPED_VARS = ("CLAUDECODE",)
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    """One try of a call, before it becomes an AgentResult."""
+
+    files: rundir.CallFiles
+    invocation: Invocation
+    completed: proc.Completed
+    parsed: Parsed
+
+
+class AgentRunner:
+    """Runs agent calls for one sprint, recording each in ``run_dir`` and the event log."""
+
+    def __init__(
+        self,
+        config: Config,
+        sprint: Sprint,
+        run_dir: Path,
+        events: EventLog,
+        clock: Clock | None = None,
+        *,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        self.config = config
+        self.sprint = sprint
+        self.run_dir = run_dir
+        self.events = events
+        self.clock: Clock = clock or SystemClock()
+        self.backend: Backend = make_backend(config, sprint)
+        self._environ = environ
+
+    def call(self, request: AgentRequest) -> AgentResult:
+        """Run ``request``; retry infrastructure faults, then raise InfrastructureError."""
+        retry = 0
+        while True:
+            result = self._once(request, retry)
+            fault = result.fault
+            if fault is None:
+                return result
+            if not fault.retried or retry >= self.config.retries.attempts:
+                raise self._give_up(request, result, fault)
+            retry += 1
+            self.clock.sleep(self.config.retries.delay(retry))
+
+    def environment(self, request: AgentRequest) -> dict[str, str]:
+        """The agent's environment: ours, minus CLAUDECODE, plus the contract's variables."""
+        base = os.environ if self._environ is None else self._environ
+        env = {k: v for k, v in base.items() if k not in CONTRACT_VARS + DROPPED_VARS}
+        env.update(
+            LOOPD_ROLE=request.role,
+            LOOPD_PROMPT=request.prompt_name,
+            LOOPD_SPRINT=self.sprint.name,
+            LOOPD_SPRINT_DIR=str(self.sprint.dir),
+            LOOPD_RUN_DIR=str(self.run_dir.resolve()),
+            LOOPD_TASK_ID=request.task_id or "",
+            LOOPD_TEST_ID=request.test_id or "",
+            LOOPD_ATTEMPT="" if request.attempt is None else str(request.attempt),
+        )
+        if request.evidence_file is not None and request.evidence_file.is_file():
+            env["LOOPD_EVIDENCE_FILE"] = str(request.evidence_file.resolve())
+        if request.vrc is not None:
+            env["LOOPD_VRC"] = request.vrc
+        return env
+
+    def timeout(self, request: AgentRequest) -> float:
+        """The request's own timeout, else the role's."""
+        if request.timeout is not None:
+            return request.timeout
+        return self.config.timeouts.for_role(request.role)
+
+    def _once(self, request: AgentRequest, retry: int) -> AgentResult:
+        files = rundir.allocate(self.run_dir, request.role, request.ident, request.prompt)
+        invocation = self.backend.invocation(request, files.prompt)
+        completed, parsed = self._run(invocation, request)
+        attempt = _Attempt(files, invocation, completed, parsed)
+        result = _result(attempt, attempts=retry + 1)
+        rundir.write_new(files.output, completed.stdout)
+        record = self._record(request, attempt, result, retry)
+        rundir.write_new(files.meta, json.dumps(record, indent=2, default=str) + "\n")
+        self.events.append(AGENT_EVENT, **record)
+        return result
+
+    def _run(self, invocation: Invocation, request: AgentRequest) -> tuple[proc.Completed, Parsed]:
+        escalation = proc.Escalation.term_then_kill(self.config.timeouts.kill_grace)
+        try:
+            completed = proc.run(
+                invocation.argv,
+                cwd=self.sprint.repo,
+                env=self.environment(request),
+                input=invocation.stdin,
+                timeout=self.timeout(request),
+                escalation=escalation,
+            )
+        except (FileNotFoundError, PermissionError) as exc:
+            missing = proc.Completed(
+                argv=invocation.argv,
+                returncode=_NOT_STARTED,
+                stdout="",
+                stderr=f"cannot start {invocation.argv[0]}: {exc.strerror or exc}",
+                duration=0.0,
+            )
+            return missing, Parsed(ok=False, text="", fault=Fault.BINARY_MISSING)
+        return completed, _read(self.backend, completed)
+
+    def _record(
+        self, request: AgentRequest, attempt: _Attempt, result: AgentResult, retry: int
+    ) -> dict[str, Any]:
+        return {
+            "role": request.role,
+            "prompt": request.prompt_name,
+            "task": request.task_id,
+            "test": request.test_id,
+            "attempt": request.attempt,
+            "vrc": request.vrc,
+            "backend": self.backend.name,
+            "argv": list(attempt.invocation.argv),
+            "returncode": result.returncode,
+            "timed_out": result.timed_out,
+            "duration": round(result.duration, 3),
+            "cost_usd": result.cost_usd,
+            "session_id": result.session_id,
+            "num_turns": result.num_turns,
+            "permission_denials": list(result.permission_denials),
+            "outcome": outcome(result),
+            "retry": retry,
+            "files": {
+                "prompt": self.sprint.relative(attempt.files.prompt),
+                "out": self.sprint.relative(attempt.files.output),
+                "json": self.sprint.relative(attempt.files.meta),
+            },
+            "stderr": faults.tail(result.stderr, 40),
+        }
+
+    def _give_up(self, request: AgentRequest, result: AgentResult, fault: Fault) -> Exception:
+        detail = _first_line(result.text) or _first_line(faults.tail(result.stderr, 5))
+        tries = f"{result.attempts} attempt" + ("s" if result.attempts != 1 else "")
+        message = (
+            f"{self.backend.name} agent: {faults.DESCRIPTIONS[fault]} "
+            f"({request.describe()}; {tries})" + (f": {detail}" if detail else "")
+        )
+        return InfrastructureError(message, fault=fault, result=result, hint=faults.HINTS[fault])
+
+
+_NOT_STARTED = 127  # the shell's "command not found"
+
+
+def _read(backend: Backend, completed: proc.Completed) -> Parsed:
+    """The backend's reading, after the faults every backend shares."""
+    if completed.timed_out:
+        silent = not (completed.stdout.strip() or completed.stderr.strip())
+        fault = Fault.TIMEOUT_NO_OUTPUT if silent else None
+        return Parsed(ok=False, text=completed.stdout, fault=fault)
+    return backend.parse(completed)
+
+
+def _result(attempt: _Attempt, attempts: int) -> AgentResult:
+    parsed, completed = attempt.parsed, attempt.completed
+    return AgentResult(
+        ok=parsed.ok and parsed.fault is None,
+        text=parsed.text,
+        output=completed.stdout,
+        stderr=completed.stderr,
+        returncode=None if parsed.fault is Fault.BINARY_MISSING else completed.returncode,
+        timed_out=completed.timed_out,
+        duration=completed.duration,
+        cost_usd=parsed.cost_usd,
+        session_id=parsed.session_id,
+        num_turns=parsed.num_turns,
+        permission_denials=parsed.permission_denials,
+        fault=parsed.fault,
+        prompt_file=attempt.files.prompt,
+        output_file=attempt.files.output,
+        attempts=attempts,
+    )
+
+
+def outcome(result: AgentResult) -> str:
+    """``ok``, ``work_failed``, ``timeout`` or the fault's name, for the event log."""
+    if result.fault is not None:
+        return result.fault.value
+    if result.ok:
+        return OUTCOME_OK
+    return OUTCOME_TIMEOUT if result.timed_out else OUTCOME_WORK_FAILED
+
+
+def _first_line(text: str) -> str:
+    for line in text.splitlines():
+        if line.strip():
+            return line.strip()[:200]
+    return ""
