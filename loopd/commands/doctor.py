@@ -1,0 +1,158 @@
+"""``loopd doctor``: is everything loopd needs here, and how to fix what is not."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from loopd import dockerio, proc
+from loopd import sprint as sprints
+from loopd.config import Config, load_config
+from loopd.errors import LoopdError
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    required: bool
+    ok: bool
+    detail: str
+    fix: str = ""
+
+
+def _version_of(binary: str, *args: str) -> tuple[bool, str]:
+    path = shutil.which(binary)
+    if path is None:
+        return False, f"{binary}: not on PATH"
+    try:
+        done = proc.run([path, *args], timeout=10)
+    except OSError as exc:
+        return False, f"{path}: {exc.strerror}"
+    first = (done.stdout or done.stderr).strip().splitlines()
+    return done.ok, f"{path} ({first[0] if first else 'no version output'})"
+
+
+def _tool(name: str, fix: str, *args: str) -> Check:
+    ok, detail = _version_of(name, *args)
+    return Check(name, True, ok, detail, "" if ok else fix)
+
+
+def _git_repo(repo: Path) -> Check:
+    done = proc.run(["git", "-C", str(repo), "rev-parse", "--show-toplevel"], timeout=10)
+    ok = done.ok
+    detail = done.stdout.strip() if ok else f"{repo} is not inside a git work tree"
+    return Check("git repository", True, ok, detail, "" if ok else "run: git init")
+
+
+def _agent(config: Config) -> Check:
+    backend = config.agent.backend
+    if backend == "replay":
+        script = config.agent.replay_script
+        ok = script is not None and script.is_file()
+        detail = f"script {script}" if script else "no replay_script set"
+        return Check("agent (replay)", True, ok, detail, "" if ok else "set agent.replay_script")
+    if backend == "command":
+        ok = bool(config.agent.command)
+        fix = "" if ok else "set agent.command in .loopd/config.yaml"
+        return Check("agent (command)", True, ok, config.agent.command or "no command set", fix)
+    binary = config.agent.binaries.get(backend, backend)
+    ok, detail = _version_of(binary, "--version")
+    fix = "npm install -g @anthropic-ai/claude-code" if backend == "claude" else ""
+    hint = fix or f"install {backend} or set agent.binaries.{backend}"
+    return Check(f"agent ({backend})", True, ok, detail, "" if ok else hint)
+
+
+def _docker() -> list[Check]:
+    ok, detail = _version_of("docker", "--version")
+    client = Check("docker client", False, ok, detail, "" if ok else "apt-get install docker.io")
+    if not ok:
+        return [client]
+    engine = dockerio.engine_status()
+    fix = "" if engine.reachable else "start the engine: dockerd & (or systemctl start docker)"
+    return [client, Check("docker engine", False, engine.reachable, engine.detail, fix)]
+
+
+def _sprint_checks(repo: Path, sprints_root: str, name: str) -> list[Check]:
+    try:
+        found = sprints.locate(repo, sprints_root, name)
+        warnings = sprints.validate(found)
+    except LoopdError as exc:
+        return [Check(f"sprint {name}", True, False, str(exc), f"loopd init {name}")]
+    checks = [Check(f"sprint {name}", True, True, found.relative(found.dir))]
+    checks += [Check("ARCHITECTURE.md", False, False, w, "optional") for w in warnings]
+    return checks
+
+
+def _config_check(repo: Path, sprint_obj: sprints.Sprint | None) -> tuple[Check, Config | None]:
+    try:
+        loaded = load_config(repo, sprint_obj)
+    except LoopdError as exc:
+        return Check("config", True, False, str(exc), "fix the file named"), None
+    detail = ", ".join(loaded.sources) or "defaults"
+    if loaded.warnings:
+        detail += f"; {len(loaded.warnings)} warning(s): " + "; ".join(loaded.warnings)
+    return Check("config", True, True, detail), loaded.config
+
+
+def run_checks(repo: Path, sprints_root: str, sprint: str | None) -> list[Check]:
+    """Every check, in the order they are shown."""
+    checks = [
+        _tool("git", "apt-get install git", "--version"),
+        _tool("bash", "apt-get install bash", "--version"),
+        _git_repo(repo),
+    ]
+    sprint_obj = _sprint_or_none(repo, sprints_root, sprint)
+    config_check, config = _config_check(repo, sprint_obj)
+    checks.append(config_check)
+    if config is not None:
+        checks.append(_agent(config))
+    checks += _docker()
+    if sprint is not None:
+        checks += _sprint_checks(repo, sprints_root, sprint)
+    return checks
+
+
+def _sprint_or_none(repo: Path, sprints_root: str, name: str | None) -> sprints.Sprint | None:
+    if name is None:
+        return None
+    found = sprints.sprint_for(repo, sprints_root, name)
+    return found if found.dir.is_dir() else None
+
+
+def _status(check: Check) -> str:
+    if check.ok:
+        return "ok"
+    return "MISSING" if check.required else "warning"
+
+
+def _print_table(checks: list[Check], emit: Callable[[Table], None]) -> None:
+    table = Table(show_edge=False, header_style="bold")
+    for column in ("check", "status", "detail", "how to fix"):
+        table.add_column(column, overflow="fold")
+    for check in checks:
+        table.add_row(check.name, _status(check), check.detail, check.fix)
+    emit(table)
+
+
+def doctor(*, repo: Path, sprints_root: str, sprint: str | None, as_json: bool) -> int:
+    """Print the checks; exit 1 when something required is missing."""
+    checks = run_checks(repo, sprints_root, sprint)
+    failed = [c for c in checks if c.required and not c.ok]
+    if as_json:
+        payload = {"ok": not failed, "checks": [asdict(c) | {"status": _status(c)} for c in checks]}
+        click.echo(json.dumps(payload, indent=2))
+    else:
+        _print_table(checks, Console(soft_wrap=False).print)
+        click.echo(
+            "\nall required checks passed"
+            if not failed
+            else f"\n{len(failed)} required check(s) failed"
+        )
+    return 1 if failed else 0

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from loopd import dockerio
+from tests.cli import run_cli
+from tests.conftest import need
+
+
+def _checks(
+    repo: Path, *args: str, env: dict[str, str] | None = None
+) -> tuple[int, dict[str, dict[str, object]]]:
+    result = run_cli(repo, "doctor", *args, "--json", env=env)
+    data = json.loads(result.out)
+    return result.code, {c["name"]: c for c in data["checks"]}
+
+
+def test_all_found_with_a_command_agent(repo: Path, sprint_dir: Path) -> None:
+    (repo / ".loopd").mkdir()
+    (repo / ".loopd/config.yaml").write_text(
+        "agent:\n  backend: command\n  command: cat {prompt_file}\n"
+    )
+    code, checks = _checks(repo, "s1")
+    assert checks["git"]["ok"] and checks["bash"]["ok"] and checks["git repository"]["ok"]
+    assert checks["agent (command)"]["ok"]
+    assert checks["sprint s1"]["ok"]
+    assert checks["ARCHITECTURE.md"]["status"] == "warning"
+    assert code == 0
+
+
+def test_missing_agent_binary_fails_with_a_fix(repo: Path, sprint_dir: Path) -> None:
+    env = {"LOOPD_AGENT_BINARIES_CLAUDE": "/nonexistent/claude"}
+    code, checks = _checks(repo, "s1", env=env)
+    assert code == 1
+    agent = checks["agent (claude)"]
+    assert agent["status"] == "MISSING" and "npm install" in str(agent["fix"])
+
+
+def test_missing_sprint_documents_fail(repo: Path, sprint_dir: Path) -> None:
+    (sprint_dir / "VISION.md").unlink()
+    code, checks = _checks(
+        repo, "s1", env={"LOOPD_AGENT_BINARIES_CLAUDE": shutil.which("true") or "true"}
+    )
+    assert code == 1
+    assert "VISION.md" in str(checks["sprint s1"]["detail"])
+
+
+def test_not_a_git_repo(tmp_path: Path) -> None:
+    code, checks = _checks(tmp_path)
+    assert code == 1 and checks["git repository"]["fix"] == "run: git init"
+
+
+def test_text_table_names_each_check(repo: Path) -> None:
+    result = run_cli(repo, "doctor", env={"LOOPD_AGENT_BINARIES_CLAUDE": "/nonexistent/claude"})
+    assert result.code == 1
+    for name in ("git", "bash", "agent (claude)", "docker client"):
+        assert name in result.out
+    assert "required check(s) failed" in result.out
+
+
+def test_docker_engine_is_seen_when_running(repo: Path) -> None:
+    need(dockerio.engine_status().reachable, "no Docker engine answers (start dockerd)")
+    _, checks = _checks(repo)
+    assert checks["docker engine"]["ok"], checks["docker engine"]
+    assert str(checks["docker engine"]["detail"]).startswith("engine ")
+
+
+def test_unreachable_docker_engine_is_a_warning_not_a_failure(repo: Path) -> None:
+    need(shutil.which("docker") is not None, "docker client not installed")
+    env = {"DOCKER_HOST": "unix:///nonexistent/docker.sock", "LOOPD_AGENT_BINARIES_CLAUDE": "true"}
+    code, checks = _checks(repo, env=env)
+    assert checks["docker engine"]["status"] == "warning"
+    assert code == 0, checks
