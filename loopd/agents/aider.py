@@ -27,7 +27,7 @@ class AiderBackend:
     def invocation(self, request: AgentRequest, prompt_file: Path) -> Invocation:
         """``aider --message-file <prompt_file> --yes-always [extras]``."""
         argv = (self.binary, "--message-file", str(prompt_file), "--yes-always", *self.extra_args)
-        return Invocation(argv=argv, stdin=request.prompt)
+        return Invocation(argv=argv)
 
     def parse(self, completed: Completed) -> Parsed:
         """Exit code 0 is success; stdout is the answer."""

@@ -15,10 +15,9 @@ from loopd.proc import Completed
 
 @dataclass(frozen=True)
 class Invocation:
-    """The command line and the text fed to its stdin."""
+    """The command line of one call (its stdin is always the saved prompt)."""
 
     argv: tuple[str, ...]
-    stdin: str
 
 
 @dataclass(frozen=True)
@@ -43,7 +42,7 @@ class Backend(Protocol):
         ...
 
     def invocation(self, request: AgentRequest, prompt_file: Path) -> Invocation:
-        """argv and stdin for ``request``; ``prompt_file`` holds the saved prompt."""
+        """The command line for ``request``; ``prompt_file`` holds the saved prompt."""
         ...
 
     def parse(self, completed: Completed) -> Parsed:

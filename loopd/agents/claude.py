@@ -43,7 +43,7 @@ class ClaudeBackend:
         argv = [self.binary, "-p", "--output-format", "json", "--allowedTools", ALLOWED_TOOLS]
         if self.skip_permissions:
             argv.append(SKIP_PERMISSIONS)
-        return Invocation(argv=(*argv, *self.extra_args), stdin=request.prompt)
+        return Invocation(argv=(*argv, *self.extra_args))
 
     def parse(self, completed: Completed) -> Parsed:
         """Read the JSON result, or classify the plain error text when there is none."""

@@ -36,7 +36,7 @@ class CodexBackend:
         """``codex exec --json --full-auto [extras] -``."""
         mode = SKIP_PERMISSIONS if self.skip_permissions else FULL_AUTO
         argv = (self.binary, "exec", "--json", mode, *self.extra_args, "-")
-        return Invocation(argv=argv, stdin=request.prompt)
+        return Invocation(argv=argv)
 
     def parse(self, completed: Completed) -> Parsed:
         """The last agent message, the thread id, turns, and the errors Codex reported."""

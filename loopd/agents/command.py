@@ -43,7 +43,7 @@ class CommandBackend:
     def invocation(self, request: AgentRequest, prompt_file: Path) -> Invocation:
         """The template's words with ``{prompt_file}`` replaced."""
         argv = tuple(word.replace(PLACEHOLDER, str(prompt_file)) for word in self.words)
-        return Invocation(argv=argv, stdin=request.prompt)
+        return Invocation(argv=argv)
 
     def parse(self, completed: Completed) -> Parsed:
         """A Claude-style JSON result if printed, else exit code and plain text."""

@@ -34,7 +34,7 @@ class GeminiBackend:
         argv = [self.binary, "-p", FOLLOW, "--output-format", "json"]
         if self.skip_permissions:
             argv.append(SKIP_PERMISSIONS)
-        return Invocation(argv=(*argv, *self.extra_args), stdin=request.prompt)
+        return Invocation(argv=(*argv, *self.extra_args))
 
     def parse(self, completed: Completed) -> Parsed:
         """``response`` on success; ``error.message`` (classified) on failure."""

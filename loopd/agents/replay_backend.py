@@ -33,7 +33,7 @@ class ReplayBackend:
     def invocation(self, request: AgentRequest, prompt_file: Path) -> Invocation:
         """``python -m loopd.agents.replay --script S --state F``, prompt on stdin."""
         argv = (sys.executable, "-m", AGENT_MODULE, "--script", str(self.script))
-        return Invocation(argv=(*argv, "--state", str(self.state)), stdin=request.prompt)
+        return Invocation(argv=(*argv, "--state", str(self.state)))
 
     def parse(self, completed: Completed) -> Parsed:
         """A ``result`` action reads like Claude; anything else is plain text."""

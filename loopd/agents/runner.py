@@ -2,8 +2,8 @@
 
 One call: save the prompt in the run directory, start the backend's command
 in its own process group (cwd = repo root, prompt on stdin, ``LOOPD_*``
-environment, no ``CLAUDECODE``), stop the group on timeout (SIGTERM, grace,
-SIGKILL), save the output and a JSON record, append an event.  A work
+environment, no ``CLAUDECODE``) as :mod:`loopd.agents.execute` does, read
+its output with the backend, save a JSON record, append an event.  A work
 failure is returned as it is; an infrastructure fault is retried after the
 configured backoff and, once the retries are spent, raised as
 :class:`InfrastructureError`.
@@ -22,6 +22,7 @@ from loopd import proc
 from loopd.agents import faults, rundir
 from loopd.agents.backends import make_backend
 from loopd.agents.base import Backend, Invocation, Parsed
+from loopd.agents.execute import execute
 from loopd.agents.model import AgentRequest, AgentResult, Fault, InfrastructureError
 from loopd.clock import Clock, SystemClock
 from loopd.config import Config
@@ -41,7 +42,10 @@ CONTRACT_VARS = (
     "LOOPD_ATTEMPT",
     "LOOPD_EVIDENCE_FILE",
     "LOOPD_VRC",
+    "LOOPD_PROMPT_FILE",
 )
+# Marks every process of one call (see loopd.agents.sweep).
+MARKER_VAR = "LOOPD_PROMPT_FILE"
 # Claude Code refuses to start when it believes it is nested in itself.
 DROPPED_VARS = ("CLAUDECODE",)
 
@@ -90,8 +94,12 @@ class AgentRunner:
             retry += 1
             self.clock.sleep(self.config.retries.delay(retry))
 
-    def environment(self, request: AgentRequest) -> dict[str, str]:
-        """The agent's environment: ours, minus CLAUDECODE, plus the contract's variables."""
+    def environment(self, request: AgentRequest, prompt_file: Path) -> dict[str, str]:
+        """The agent's environment: ours, minus CLAUDECODE, plus the contract's variables.
+
+        ``LOOPD_PROMPT_FILE`` (the saved prompt) also marks every process of
+        this call, so the ones that leave the process group can be found.
+        """
         base = os.environ if self._environ is None else self._environ
         env = {k: v for k, v in base.items() if k not in CONTRACT_VARS + DROPPED_VARS}
         env.update(
@@ -104,6 +112,7 @@ class AgentRunner:
             LOOPD_TEST_ID=request.test_id or "",
             LOOPD_ATTEMPT="" if request.attempt is None else str(request.attempt),
         )
+        env[MARKER_VAR] = str(prompt_file.resolve())
         if request.evidence_file is not None and request.evidence_file.is_file():
             env["LOOPD_EVIDENCE_FILE"] = str(request.evidence_file.resolve())
         if request.vrc is not None:
@@ -119,25 +128,34 @@ class AgentRunner:
     def _once(self, request: AgentRequest, retry: int) -> AgentResult:
         files = rundir.allocate(self.run_dir, request.role, request.ident, request.prompt)
         invocation = self.backend.invocation(request, files.prompt)
-        completed, parsed = self._run(invocation, request)
+        completed, parsed = self._run(invocation, request, files)
         attempt = _Attempt(files, invocation, completed, parsed)
         result = _result(attempt, attempts=retry + 1)
-        rundir.write_new(files.output, completed.stdout)
-        record = self._record(request, attempt, result, retry)
-        rundir.write_new(files.meta, json.dumps(record, indent=2, default=str) + "\n")
-        self.events.append(AGENT_EVENT, **record)
+        self._save(request, attempt, result, retry)
         return result
 
-    def _run(self, invocation: Invocation, request: AgentRequest) -> tuple[proc.Completed, Parsed]:
-        escalation = proc.Escalation.term_then_kill(self.config.timeouts.kill_grace)
+    def _save(
+        self, request: AgentRequest, attempt: _Attempt, result: AgentResult, retry: int
+    ) -> None:
+        """The output and JSON record in the run directory, and a line in the event log."""
+        event = self._event(request, attempt, result, retry)
+        record = {**event, **_details(attempt, result)}
+        rundir.write_new(attempt.files.meta, json.dumps(record, indent=2, default=str) + "\n")
+        self.events.append(AGENT_EVENT, **event)
+
+    def _run(
+        self, invocation: Invocation, request: AgentRequest, files: rundir.CallFiles
+    ) -> tuple[proc.Completed, Parsed]:
+        marker = (MARKER_VAR, str(files.prompt.resolve()))
         try:
-            completed = proc.run(
+            completed = execute(
                 invocation.argv,
                 cwd=self.sprint.repo,
-                env=self.environment(request),
-                input=invocation.stdin,
+                env=self.environment(request, files.prompt),
+                files=files,
                 timeout=self.timeout(request),
-                escalation=escalation,
+                grace=self.config.timeouts.kill_grace,
+                marker=marker,
             )
         except (FileNotFoundError, PermissionError) as exc:
             missing = proc.Completed(
@@ -150,7 +168,7 @@ class AgentRunner:
             return missing, Parsed(ok=False, text="", fault=Fault.BINARY_MISSING)
         return completed, _read(self.backend, completed)
 
-    def _record(
+    def _event(
         self, request: AgentRequest, attempt: _Attempt, result: AgentResult, retry: int
     ) -> dict[str, Any]:
         return {
@@ -161,14 +179,9 @@ class AgentRunner:
             "attempt": request.attempt,
             "vrc": request.vrc,
             "backend": self.backend.name,
-            "argv": list(attempt.invocation.argv),
             "returncode": result.returncode,
-            "timed_out": result.timed_out,
             "duration": round(result.duration, 3),
             "cost_usd": result.cost_usd,
-            "session_id": result.session_id,
-            "num_turns": result.num_turns,
-            "permission_denials": list(result.permission_denials),
             "outcome": outcome(result),
             "retry": retry,
             "files": {
@@ -176,7 +189,6 @@ class AgentRunner:
                 "out": self.sprint.relative(attempt.files.output),
                 "json": self.sprint.relative(attempt.files.meta),
             },
-            "stderr": faults.tail(result.stderr, 40),
         }
 
     def _give_up(self, request: AgentRequest, result: AgentResult, fault: Fault) -> Exception:
@@ -199,6 +211,18 @@ def _read(backend: Backend, completed: proc.Completed) -> Parsed:
         fault = Fault.TIMEOUT_NO_OUTPUT if silent else None
         return Parsed(ok=False, text=completed.stdout, fault=fault)
     return backend.parse(completed)
+
+
+def _details(attempt: _Attempt, result: AgentResult) -> dict[str, Any]:
+    """What the JSON record adds to the event line."""
+    return {
+        "argv": list(attempt.invocation.argv),
+        "timed_out": result.timed_out,
+        "session_id": result.session_id,
+        "num_turns": result.num_turns,
+        "permission_denials": list(result.permission_denials),
+        "stderr": faults.tail(result.stderr, 40),
+    }
 
 
 def _result(attempt: _Attempt, attempts: int) -> AgentResult:

@@ -75,6 +75,7 @@ def test_agent_gets_the_contract_environment_stdin_and_cwd(
         "LOOPD_TEST_ID": "BT-001",
         "LOOPD_ATTEMPT": "2",
         "LOOPD_EVIDENCE_FILE": str(evidence.resolve()),
+        "LOOPD_PROMPT_FILE": str(result.prompt_file.resolve()),
     }
 
 
@@ -123,6 +124,29 @@ def test_timeout_kills_the_group_including_a_grandchild_that_ignores_sigterm(
         assert not _alive(pid), f"pid {pid} survived the timeout"
     events = read_events(repo / ".loopd" / "s1" / "events.jsonl")
     assert events[-1]["outcome"] == "timeout"
+
+
+# An agent that starts a process in a session of its own, as Claude Code does
+# with background shells, so killing the agent's group does not reach it.
+ESCAPING = """
+import subprocess, time
+child = subprocess.Popen(["bash", "-c", "trap '' TERM; sleep 300"], start_new_session=True)
+open(os.environ["PIDFILE"], "w").write(str(child.pid))
+print("started", flush=True)
+time.sleep(float(os.environ["LINGER"]))
+"""
+
+
+@pytest.mark.parametrize("linger", ["0", "300"])
+def test_processes_that_left_the_group_are_stopped_too(
+    tmp_path: Path, repo: Path, sprint_dir: Path, linger: str
+) -> None:
+    cfg = command_config(tmp_path, ESCAPING)
+    pidfile = tmp_path / "escaped"
+    run = runner(repo, cfg, PIDFILE=str(pidfile), LINGER=linger)
+    result = run.call(AgentRequest(role="test", prompt_name="test-runner", prompt="t", timeout=1.5))
+    assert result.timed_out is (linger == "300")
+    assert not _alive(int(pidfile.read_text()))
 
 
 def _alive(pid: int) -> bool:

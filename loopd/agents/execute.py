@@ -1,0 +1,78 @@
+"""One agent process: the saved prompt on its stdin, its output straight into the run directory.
+
+The child reads the prompt file and writes the ``.out`` file itself, so no
+pipe can fill up or be held open by a straggler, and ``tail -f`` on the
+``.out`` file shows a running agent.  When the call ends (the leader exits,
+or its timeout stops it: SIGTERM, grace, SIGKILL) the rest of its process
+group is killed, and then every process still marked as this call's
+(:mod:`loopd.agents.sweep`), wherever it went.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from loopd import proc
+from loopd.agents import sweep
+from loopd.agents.rundir import CallFiles
+
+# Only a kill: the leader has already exited or been stopped by the ladder.
+_KILL_REST = proc.Escalation(steps=())
+
+
+def execute(
+    argv: Sequence[str],
+    *,
+    cwd: Path,
+    env: Mapping[str, str],
+    files: CallFiles,
+    timeout: float,
+    grace: float,
+    marker: tuple[str, str],
+) -> proc.Completed:
+    """Run ``argv`` for one call; FileNotFoundError/PermissionError if it cannot start.
+
+    ``files.output`` is created (empty if the command never starts);
+    ``marker`` is the ``(name, value)`` environment entry of this call.
+    """
+    started = time.monotonic()
+    with (
+        files.prompt.open("rb") as stdin,
+        files.output.open("xb") as stdout,
+        tempfile.TemporaryFile() as stderr,
+    ):
+        child = proc.spawn(argv, cwd=cwd, env=env, stdin=stdin, stdout=stdout, stderr=stderr)
+        try:
+            timed_out = _wait(child, timeout, grace)
+        finally:
+            sweep.sweep(*marker, grace)
+        stderr.seek(0)
+        err = stderr.read()
+    return proc.Completed(
+        argv=tuple(argv),
+        returncode=child.popen.returncode,
+        stdout=_decode(files.output.read_bytes()),
+        stderr=_decode(err),
+        duration=time.monotonic() - started,
+        timed_out=timed_out,
+    )
+
+
+def _wait(child: proc.Spawned, timeout: float, grace: float) -> bool:
+    """Wait for the leader; on timeout stop the group.  Whether it timed out."""
+    try:
+        child.popen.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.stop(child, proc.Escalation.term_then_kill(grace))
+        return True
+    finally:
+        proc.stop(child, _KILL_REST)
+    return False
+
+
+def _decode(data: bytes) -> str:
+    return data.decode("utf-8", errors="replace")
