@@ -7,26 +7,27 @@ too, as the agent contract promises every backend).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
-from loopd.agents.base import Invocation, Parsed, parse_plain
+from loopd.agents.base import CliBackend, Invocation, Parsed, parse_plain
 from loopd.agents.model import AgentRequest
 from loopd.proc import Completed
 
 
-@dataclass(frozen=True)
-class AiderBackend:
+class AiderBackend(CliBackend):
     """Aider in one-shot mode."""
 
-    binary: str = "aider"
-    extra_args: tuple[str, ...] = ()
-    skip_permissions: bool = False
-    name: str = "aider"
+    name = "aider"
 
     def invocation(self, request: AgentRequest, prompt_file: Path) -> Invocation:
         """``aider --message-file <prompt_file> --yes-always [extras]``."""
-        argv = (self.binary, "--message-file", str(prompt_file), "--yes-always", *self.extra_args)
+        argv = (
+            self.executable,
+            "--message-file",
+            str(prompt_file),
+            "--yes-always",
+            *self.extra_args,
+        )
         return Invocation(argv=argv)
 
     def parse(self, completed: Completed) -> Parsed:

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from loopd.agents import faults
 from loopd.agents.model import AgentRequest, Fault
@@ -48,6 +48,20 @@ class Backend(Protocol):
     def parse(self, completed: Completed) -> Parsed:
         """Success, final text, cost and any infrastructure fault of a finished call."""
         ...
+
+
+@dataclass(frozen=True)
+class CliBackend:
+    """The settings every agent CLI backend takes from the config."""
+
+    name: ClassVar[str] = "cli"
+    binary: str = ""  # empty: the backend's own name, looked up on PATH
+    extra_args: tuple[str, ...] = ()
+    skip_permissions: bool = False
+
+    @property
+    def executable(self) -> str:
+        return self.binary or self.name
 
 
 def parse_plain(completed: Completed) -> Parsed:

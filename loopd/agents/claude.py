@@ -9,12 +9,12 @@ exits 1) the error text decides.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from loopd.agents import faults
 from loopd.agents.base import (
+    CliBackend,
     Invocation,
     Parsed,
     json_document,
@@ -29,18 +29,14 @@ ALLOWED_TOOLS = "Bash,Read,Edit,Write,Glob,Grep"
 SKIP_PERMISSIONS = "--dangerously-skip-permissions"
 
 
-@dataclass(frozen=True)
-class ClaudeBackend:
+class ClaudeBackend(CliBackend):
     """``claude -p`` with the prompt on stdin."""
 
-    binary: str = "claude"
-    extra_args: tuple[str, ...] = ()
-    skip_permissions: bool = False
-    name: str = "claude"
+    name = "claude"
 
     def invocation(self, request: AgentRequest, prompt_file: Path) -> Invocation:
         """``claude -p --output-format json --allowedTools ...`` plus the configured extras."""
-        argv = [self.binary, "-p", "--output-format", "json", "--allowedTools", ALLOWED_TOOLS]
+        argv = [self.executable, "-p", "--output-format", "json", "--allowedTools", ALLOWED_TOOLS]
         if self.skip_permissions:
             argv.append(SKIP_PERMISSIONS)
         return Invocation(argv=(*argv, *self.extra_args))

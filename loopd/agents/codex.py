@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from loopd.agents import faults
-from loopd.agents.base import Invocation, Parsed, json_lines, optional_str
+from loopd.agents.base import CliBackend, Invocation, Parsed, json_lines, optional_str
 from loopd.agents.model import AgentRequest
 from loopd.proc import Completed
 
@@ -23,19 +23,15 @@ FULL_AUTO = "--full-auto"
 SKIP_PERMISSIONS = "--dangerously-bypass-approvals-and-sandbox"
 
 
-@dataclass(frozen=True)
-class CodexBackend:
+class CodexBackend(CliBackend):
     """``codex exec --json`` with the prompt on stdin."""
 
-    binary: str = "codex"
-    extra_args: tuple[str, ...] = ()
-    skip_permissions: bool = False
-    name: str = "codex"
+    name = "codex"
 
     def invocation(self, request: AgentRequest, prompt_file: Path) -> Invocation:
         """``codex exec --json --full-auto [extras] -``."""
         mode = SKIP_PERMISSIONS if self.skip_permissions else FULL_AUTO
-        argv = (self.binary, "exec", "--json", mode, *self.extra_args, "-")
+        argv = (self.executable, "exec", "--json", mode, *self.extra_args, "-")
         return Invocation(argv=argv)
 
     def parse(self, completed: Completed) -> Parsed:

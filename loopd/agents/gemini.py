@@ -8,11 +8,10 @@ and, when the request failed, ``error: {type, message, code}``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from loopd.agents import faults
-from loopd.agents.base import Invocation, Parsed, json_document, optional_str
+from loopd.agents.base import CliBackend, Invocation, Parsed, json_document, optional_str
 from loopd.agents.model import AgentRequest
 from loopd.proc import Completed
 
@@ -20,18 +19,14 @@ FOLLOW = "Carry out the instructions above."
 SKIP_PERMISSIONS = "--yolo"
 
 
-@dataclass(frozen=True)
-class GeminiBackend:
+class GeminiBackend(CliBackend):
     """``gemini -p`` in headless JSON mode with the prompt on stdin."""
 
-    binary: str = "gemini"
-    extra_args: tuple[str, ...] = ()
-    skip_permissions: bool = False
-    name: str = "gemini"
+    name = "gemini"
 
     def invocation(self, request: AgentRequest, prompt_file: Path) -> Invocation:
         """``gemini -p <follow> --output-format json [--yolo] [extras]``."""
-        argv = [self.binary, "-p", FOLLOW, "--output-format", "json"]
+        argv = [self.executable, "-p", FOLLOW, "--output-format", "json"]
         if self.skip_permissions:
             argv.append(SKIP_PERMISSIONS)
         return Invocation(argv=(*argv, *self.extra_args))

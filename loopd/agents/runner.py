@@ -193,10 +193,10 @@ class AgentRunner:
 
     def _give_up(self, request: AgentRequest, result: AgentResult, fault: Fault) -> Exception:
         detail = _first_line(result.text) or _first_line(faults.tail(result.stderr, 5))
-        tries = f"{result.attempts} attempt" + ("s" if result.attempts != 1 else "")
+        tries = f"after {result.attempts} attempts" if result.attempts > 1 else "at once"
         message = (
-            f"{self.backend.name} agent: {faults.DESCRIPTIONS[fault]} "
-            f"({request.describe()}; {tries})" + (f": {detail}" if detail else "")
+            f"{self.backend.name} agent call for {request.describe()}: "
+            f"{faults.DESCRIPTIONS[fault]}, {tries}" + (f": {detail}" if detail else "")
         )
         return InfrastructureError(message, fault=fault, result=result, hint=faults.HINTS[fault])
 
