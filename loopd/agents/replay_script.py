@@ -237,12 +237,19 @@ def _rules(document: object) -> tuple[Rule, ...]:
     rules = document["rules"]
     if not isinstance(rules, list) or not rules:
         raise _Located("'rules' must be a non-empty list of rules", document.line)
-    return tuple(_rule(raw, index) for index, raw in enumerate(rules, start=1))
+    found = tuple(_rule(raw, index, document.line) for index, raw in enumerate(rules, start=1))
+    seen: set[str] = set()
+    for rule in found:
+        # ``times`` counts are kept by name: two rules must not share one.
+        if rule.name in seen:
+            raise _Located(f"another rule is already named {rule.name!r}", rule.line)
+        seen.add(rule.name)
+    return found
 
 
-def _rule(raw: object, index: int) -> Rule:
+def _rule(raw: object, index: int, rules_line: int) -> Rule:
     if not isinstance(raw, _Map):
-        raise _Located(f"rule {index} must be a mapping with 'when' and 'do'", 0)
+        raise _Located(f"rule {index} must be a mapping with 'when' and 'do'", rules_line)
     _keys(raw, required=("do",), allowed=("name", "when", "times", "do"), what="a rule")
     name = raw.get("name", f"rule {index}")
     if not isinstance(name, str) or not name:

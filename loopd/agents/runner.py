@@ -113,8 +113,9 @@ class AgentRunner:
             LOOPD_ATTEMPT="" if request.attempt is None else str(request.attempt),
         )
         env[MARKER_VAR] = str(prompt_file.resolve())
-        if request.evidence_file is not None and request.evidence_file.is_file():
-            env["LOOPD_EVIDENCE_FILE"] = str(request.evidence_file.resolve())
+        evidence = request.evidence_file
+        if evidence is not None and (self.sprint.repo / evidence).is_file():
+            env["LOOPD_EVIDENCE_FILE"] = str((self.sprint.repo / evidence).resolve())
         if request.vrc is not None:
             env["LOOPD_VRC"] = request.vrc
         return env

@@ -177,6 +177,8 @@ def test_sleep_outlasting_the_timeout_is_stopped(repo: Path, sprint_dir: Path) -
         ("rules:\n  - do:\n      - write: here\n", 3, "takes a mapping of path, content"),
         ("rules:\n  - do: []\n    do: []\n", 3, "duplicate key 'do'"),
         ("rules:\n  - do: []\n    when: {contains: [1]}\n", 3, "'contains' must be a string"),
+        ("rules:\n  - {name: a, do: []}\n  - {name: a, do: []}\n", 3, "already named 'a'"),
+        ("rules:\n  - just text\n", 1, "rule 1 must be a mapping"),
     ],
 )
 def test_script_errors_name_file_and_line(

@@ -47,8 +47,9 @@ def test_agent_gets_the_contract_environment_stdin_and_cwd(
     tmp_path: Path, repo: Path, sprint_dir: Path
 ) -> None:
     cfg = command_config(tmp_path, REPORTER)
-    evidence = tmp_path / "evidence.md"
-    evidence.write_text("401 Unauthorized\n")
+    evidence = Path(".loopd/s1/evidence/BT-001.md")  # relative: to the repo root
+    (repo / evidence).parent.mkdir(parents=True)
+    (repo / evidence).write_text("401 Unauthorized\n")
     run = runner(repo, cfg, CLAUDECODE="1", LOOPD_VRC="stale", KEEP_ME="yes")
     request = AgentRequest(
         role="fix",
@@ -74,7 +75,7 @@ def test_agent_gets_the_contract_environment_stdin_and_cwd(
         "LOOPD_TASK_ID": "",
         "LOOPD_TEST_ID": "BT-001",
         "LOOPD_ATTEMPT": "2",
-        "LOOPD_EVIDENCE_FILE": str(evidence.resolve()),
+        "LOOPD_EVIDENCE_FILE": str((repo / evidence).resolve()),
         "LOOPD_PROMPT_FILE": str(result.prompt_file.resolve()),
     }
 
