@@ -1,0 +1,229 @@
+"""A checklist document (plan, test plan, value checklist): queries and byte-exact edits.
+
+A :class:`Checklist` is immutable: every edit returns a new one whose text
+differs from the old only in the marker character it changed or the lines it
+appended.  :func:`edit` is the one way to change a file on disk: under the
+sprint's file lock it re-reads, applies, and writes atomically only when the
+text changed.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Container, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from loopd import fsio
+from loopd.checklist.model import (
+    MARKERS,
+    NEXT_TASK_ORDER,
+    DocKind,
+    Item,
+    Status,
+    is_item_id,
+    kind_of,
+    task_kinds,
+    tested_kinds,
+)
+from loopd.checklist.parser import Parsed, scan
+from loopd.errors import LoopdError
+
+_SAYS_BLOCKED = re.compile(r"\bBLOCKED\b")
+
+
+@dataclass(frozen=True, eq=False)
+class Checklist:
+    """The items of one document, with the exact text they came from.
+
+    Build it with :meth:`parse` or :meth:`load`.  ``items`` are made on first
+    use: an edit needs only the parsed offsets, and a marker edit keeps them.
+    """
+
+    path: Path | None
+    kind: DocKind
+    text: str
+    parsed: Parsed = field(repr=False)
+
+    @classmethod
+    def parse(cls, text: str, kind: DocKind, path: Path | None = None) -> Checklist:
+        """Parse ``text``; raise LoopdError (``path``, line) on a malformed item."""
+        return cls(path, kind, text, scan(text, path))
+
+    @classmethod
+    def load(cls, path: Path, kind: DocKind) -> Checklist:
+        """Read and parse ``path``; a missing file is an empty checklist."""
+        if not path.exists():
+            return cls.parse("", kind, path)
+        return cls.parse(fsio.read_text(path), kind, path)
+
+    @functools.cached_property
+    def items(self) -> tuple[Item, ...]:
+        """Every item in file order, nested ones included."""
+        return tuple(self._item(n) for n in range(len(self.parsed)))
+
+    def _item(self, n: int) -> Item:
+        parsed, text = self.parsed, self.text
+        record, start, marker_at = parsed.record(n), parsed.starts[n], parsed.marker_at(n)
+        return Item(
+            id=parsed.ids[n],
+            kind=kind_of(parsed.ids[n]),
+            status=MARKERS[text[marker_at]],
+            text=record.text,
+            line=record.line,
+            block=text[start : record.end],
+            e2e=record.e2e,
+            cmd=record.cmd,
+            span=(start, record.end),
+            own_span=(start, record.own_end),
+            marker_at=marker_at,
+        )
+
+    def get(self, item_id: str) -> Item | None:
+        """The item with this exact ID, or None."""
+        position = self.parsed.positions.get(item_id)
+        return None if position is None else self._item(position)
+
+    def counts(self) -> dict[str, dict[Status, int]]:
+        """Item kind -> status -> number of items (every status present, zeros included)."""
+        result: dict[str, dict[Status, int]] = {}
+        for item in self.items:
+            per_status = result.setdefault(item.kind, dict.fromkeys(Status, 0))
+            per_status[item.status] += 1
+        return result
+
+    def pending(self, kinds: Iterable[str] | None = None) -> list[Item]:
+        """Pending items in file order, of the given kinds (all kinds when None)."""
+        wanted = None if kinds is None else frozenset(kinds)
+        return [
+            item
+            for item in self.items
+            if item.status is Status.PENDING and (wanted is None or item.kind in wanted)
+        ]
+
+    def tasks(self) -> list[Item]:
+        """Items that are tasks in this kind of document (INT only in a plan)."""
+        kinds = task_kinds(self.kind)
+        return [item for item in self.items if item.kind in kinds]
+
+    def tests(self) -> list[Item]:
+        """Items that are tests in this kind of document (INT everywhere but a plan)."""
+        kinds = tested_kinds(self.kind)
+        return [item for item in self.items if item.kind in kinds]
+
+    def next_task(self) -> Item | None:
+        """The task to implement next: first pending BUILD, else INT (plans only), else Task."""
+        allowed = task_kinds(self.kind)
+        for kind in NEXT_TASK_ORDER:
+            if kind in allowed:
+                for item in self.pending((kind,)):
+                    return item
+        return None
+
+    def next_test(self, skip: Container[str] = ()) -> Item | None:
+        """The first pending test, in file order, whose ID is not in ``skip``."""
+        kinds = tested_kinds(self.kind)
+        for item in self.items:
+            if item.status is Status.PENDING and item.kind in kinds and item.id not in skip:
+                return item
+        return None
+
+    def blocked_values(self) -> list[Item]:
+        """Items marked [B], or not done and saying BLOCKED in their own lines.
+
+        Done items are left out: a delivered value that mentions an old
+        blocker needs no re-check.
+        """
+        return [item for item in self.items if self._says_blocked(item)]
+
+    def _says_blocked(self, item: Item) -> bool:
+        if item.status is Status.BLOCKED:
+            return True
+        start, end = item.own_span
+        return item.status is not Status.DONE and bool(_SAYS_BLOCKED.search(self.text, start, end))
+
+    def set_status(self, item_id: str, status: Status) -> Checklist:
+        """A copy with ``item_id``'s marker set to ``status``; only that character changes."""
+        at = self.parsed.marker_at(self._position(item_id))
+        if MARKERS[self.text[at]] is status:
+            return self
+        # Same length, so every parsed offset still holds.
+        return replace(self, text=f"{self.text[:at]}{status.value}{self.text[at + 1 :]}")
+
+    def reset(self, item_id: str) -> Checklist:
+        """A copy with ``item_id`` pending again."""
+        return self.set_status(item_id, Status.PENDING)
+
+    def append_task(self, item_id: str, text: str, details: Sequence[str] = ()) -> Checklist:
+        """A copy with a pending ``item_id`` appended at the end; unchanged if the ID exists.
+
+        ``text`` (first line on the item line) and ``details`` become the
+        item's indented continuation lines; the file's newline style is kept.
+        """
+        if item_id in self.parsed.positions:
+            return self
+        if not is_item_id(item_id):
+            raise LoopdError(
+                f"cannot append {item_id!r}: not a checklist ID",
+                path=self.path,
+                hint="IDs look like BUILD-001, FIX-BT-003 or Task 4",
+            )
+        newline = _newline_of(self.text)
+        body = self.text if not self.text or self.text.endswith("\n") else self.text + newline
+        lines = _task_lines(item_id, text, details)
+        result = Checklist.parse(body + newline.join(lines) + newline, self.kind, self.path)
+        self._check_appended(result, item_id, body.count("\n") + 1)
+        return result
+
+    def _check_appended(self, result: Checklist, item_id: str, line: int) -> None:
+        added = result.get(item_id)
+        grew = len(result.parsed) == len(self.parsed) + 1
+        if added is None or added.line != line or not grew:
+            raise LoopdError(
+                f"appending {item_id} would not add exactly one item",
+                path=self.path,
+                line=line,
+                hint="the text or details contain a checklist item, or the file ends in an "
+                "open code fence or comment",
+            )
+
+    def _position(self, item_id: str) -> int:
+        position = self.parsed.positions.get(item_id)
+        if position is None:
+            raise LoopdError(f"no item {item_id} in this document", path=self.path)
+        return position
+
+
+def _newline_of(text: str) -> str:
+    # The line break nearest the end is the style the appended lines continue.
+    last = text.rfind("\n")
+    return "\r\n" if last > 0 and text[last - 1] == "\r" else "\n"
+
+
+def _task_lines(item_id: str, text: str, details: Sequence[str]) -> list[str]:
+    head, *more = text.splitlines() or [""]
+    head = head.strip()
+    first = f"- [ ] **{item_id}**: {head}" if head else f"- [ ] **{item_id}**"
+    rest = [*more, *(line for detail in details for line in detail.splitlines() or [""])]
+    lines = [first, *(f"  {line.rstrip()}" if line.strip() else "" for line in rest)]
+    while lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def edit(
+    path: Path, kind: DocKind, lock_path: Path, change: Callable[[Checklist], Checklist]
+) -> Checklist:
+    """Apply ``change`` to the document at ``path`` under ``lock_path`` and save it.
+
+    The file is re-read under the lock (another process may have edited it),
+    and written atomically only if the text changed.  Any LoopdError (a
+    malformed file, an unknown ID) propagates with the file untouched.
+    """
+    with fsio.locked(lock_path):
+        before = Checklist.load(path, kind)
+        after = change(before)
+        if after.text != before.text:
+            fsio.atomic_write(path, after.text)
+        return after

@@ -1,0 +1,88 @@
+"""What a checklist is made of: markers, document kinds, item kinds, items."""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass, field
+
+
+class Status(enum.Enum):
+    """A checklist marker; the value is the character written between the brackets."""
+
+    PENDING = " "
+    DONE = "x"
+    BLOCKED = "B"
+    USER = "U"
+
+
+class DocKind(enum.Enum):
+    """Which sprint document a checklist is; it decides whether an INT item is a task or a test."""
+
+    PLAN = "plan"
+    TEST_PLAN = "test_plan"
+    VALUES = "values"
+
+
+# Marker characters as found in files; lower-case b/u are unambiguous, so they are read too.
+MARKERS: dict[str, Status] = {
+    " ": Status.PENDING,
+    "x": Status.DONE,
+    "X": Status.DONE,
+    "B": Status.BLOCKED,
+    "b": Status.BLOCKED,
+    "U": Status.USER,
+    "u": Status.USER,
+}
+
+TASK_KINDS = frozenset({"BUILD", "INT", "Task", "SVC", "FIX", "FEAT", "ARCH", "REG"})
+TEST_KINDS = frozenset({"BT", "INT", "VAL", "UX"})
+# loop-v2's implementation phase picks the next task in this order.
+NEXT_TASK_ORDER = ("BUILD", "INT", "Task")
+
+ID_PATTERN = r"Task \d+(?:\.\d+)*|[A-Z][A-Z0-9]*-[A-Za-z0-9]+(?:[-_.][A-Za-z0-9]+)*"
+_ID = re.compile(ID_PATTERN)
+
+
+def is_item_id(text: str) -> bool:
+    """True when ``text`` is a well-formed item ID (``BT-001``, ``FIX-BT-001``, ``Task 3``)."""
+    return _ID.fullmatch(text) is not None
+
+
+def kind_of(item_id: str) -> str:
+    """The kind of an item ID: ``Task`` for ``Task N``, else the part before the first dash."""
+    return "Task" if item_id.startswith("Task ") else item_id.split("-", 1)[0]
+
+
+def task_kinds(doc: DocKind) -> frozenset[str]:
+    """Item kinds that are tasks in ``doc`` (INT only in a plan)."""
+    return TASK_KINDS if doc is DocKind.PLAN else TASK_KINDS - {"INT"}
+
+
+def tested_kinds(doc: DocKind) -> frozenset[str]:
+    """Item kinds that are tests in ``doc`` (INT everywhere but a plan)."""
+    return TEST_KINDS - {"INT"} if doc is DocKind.PLAN else TEST_KINDS
+
+
+@dataclass(frozen=True)
+class Item:
+    """One checklist item as it stands in its document.
+
+    ``block`` is the item line plus its continuation lines (nested items
+    included), exactly as in the file, ending with the last non-blank line's
+    line break.  ``span`` is the block's character range in the document text,
+    ``own_span`` the part before the first nested item, ``marker_at`` the
+    offset of the marker character.
+    """
+
+    id: str
+    kind: str
+    status: Status
+    text: str
+    line: int
+    block: str
+    e2e: str | None = None
+    cmd: str | None = None
+    span: tuple[int, int] = field(default=(0, 0), compare=False, repr=False)
+    own_span: tuple[int, int] = field(default=(0, 0), compare=False, repr=False)
+    marker_at: int = field(default=-1, compare=False, repr=False)
