@@ -1,8 +1,14 @@
 """The one way loopd runs a subprocess.
 
-Every child runs in its own session (so its whole process tree is one process
-group we can signal), and every stop escalates through a configured ladder,
-SIGINT -> SIGTERM -> SIGKILL by default, until no member of the group is left.
+Every child runs in its own session, so its process tree is one process group
+we can signal, and every stop escalates through a configured ladder, SIGINT ->
+SIGTERM -> SIGKILL by default, until nothing of it is left.
+
+A process group is not the whole tree: Claude Code, for one, starts each Bash
+tool shell in a session of its own.  So each child also gets a unique
+``LOOPD_PROC_TOKEN`` in its environment, which every descendant inherits, and
+stopping a child signals its group *and* every process carrying its token
+(the way Jenkins' process-tree killer finds a build's strays).
 """
 
 from __future__ import annotations
@@ -13,12 +19,17 @@ import signal
 import subprocess
 import threading
 import time
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
 Argv = Sequence[str]
+TOKEN_VAR = "LOOPD_PROC_TOKEN"
+LEFTOVER_GRACE = 2.0
+_KILL_ROUNDS = 5
+_POLL = 0.02
 
 
 @dataclass(frozen=True)
@@ -65,14 +76,20 @@ class Spawned:
 
     popen: subprocess.Popen[bytes]
     argv: tuple[str, ...]
+    token: str
     started: float = field(default_factory=time.monotonic)
 
     @property
     def pid(self) -> int:
         return self.popen.pid
 
+    def members(self) -> list[int]:
+        """Live processes of this child: its group and everything carrying its token."""
+        return sorted(set(_live_in_group(self.pid)) | set(marked(self.token)))
+
     def alive(self) -> bool:
-        return group_alive(self.popen.pid)
+        self.popen.poll()
+        return bool(self.members())
 
 
 def spawn(
@@ -85,16 +102,17 @@ def spawn(
     stderr: int | IO[bytes] | None = subprocess.PIPE,
 ) -> Spawned:
     """Start ``argv`` as the leader of a new session; raise FileNotFoundError if missing."""
+    token = uuid.uuid4().hex
     popen = subprocess.Popen(
         list(argv),
         cwd=cwd,
-        env=dict(env) if env is not None else None,
+        env={**(os.environ if env is None else env), TOKEN_VAR: token},
         stdin=stdin,
         stdout=stdout,
         stderr=stderr,
         start_new_session=True,
     )
-    return Spawned(popen=popen, argv=tuple(argv))
+    return Spawned(popen=popen, argv=tuple(argv), token=token)
 
 
 def run(
@@ -105,12 +123,14 @@ def run(
     input: str | None = None,
     timeout: float | None = None,
     escalation: Escalation | None = None,
+    leftover_grace: float = LEFTOVER_GRACE,
 ) -> Completed:
-    """Run ``argv`` to completion; on timeout stop its whole group.
+    """Run ``argv`` to completion; on timeout stop it through ``escalation``.
 
-    The step ends when the leader exits: whatever it left behind in its group
-    (a backgrounded server still holding our pipes, say) is killed then, so a
-    finished step never hangs on a grandchild and leaves no process running.
+    The step ends when the leader exits: whatever it left behind (a
+    backgrounded server still holding our pipes, say) gets SIGTERM, then
+    SIGKILL after ``leftover_grace``, so a finished step never hangs on a
+    grandchild and leaves no process running.
     """
     child = spawn(
         argv,
@@ -126,8 +146,7 @@ def run(
         timed_out = True
         stop(child, escalation or Escalation())
     finally:
-        _kill_group(child.pid)
-        child.popen.wait()
+        finish(child, leftover_grace)
     out, err = io.join()
     return Completed(
         argv=child.argv,
@@ -179,35 +198,59 @@ class _PipeThreads:
 
 
 def stop(child: Spawned, escalation: Escalation) -> int | None:
-    """Escalate through ``escalation`` and finally SIGKILL until the group is gone."""
+    """Escalate through ``escalation``, then SIGKILL whatever is left of ``child``."""
     for sig, grace in escalation.steps:
         if not child.alive():
             break
-        _signal_group(child.pid, sig)
-        _wait_group(child, grace)
-    _kill_group(child.pid)
+        _signal(child, sig)
+        _wait_gone(child, grace)
+    for _ in range(_KILL_ROUNDS):
+        if not child.alive():
+            break
+        # A shell may fork while it dies: kill again until nothing is left.
+        _signal(child, signal.SIGKILL)
+        _wait_gone(child, 0.5)
     with contextlib.suppress(subprocess.TimeoutExpired):
         child.popen.wait(timeout=5)
     return child.popen.returncode
 
 
+def finish(child: Spawned, grace: float = LEFTOVER_GRACE) -> int | None:
+    """After the leader has exited: stop what it left behind (SIGTERM, grace, SIGKILL)."""
+    return stop(child, Escalation.term_then_kill(grace))
+
+
+def marked(token: str) -> list[int]:
+    """Live processes other than this one whose environment carries ``token``."""
+    entry = f"{TOKEN_VAR}={token}".encode()
+    me = os.getpid()
+    return [pid for pid in _all_pids() if pid != me and _has_env(pid, entry) and _is_live(pid)]
+
+
 def group_alive(pgid: int) -> bool:
     """Whether any process of group ``pgid`` is still running (zombies excluded)."""
+    return bool(_live_in_group(pgid))
+
+
+def _live_in_group(pgid: int) -> list[int]:
     try:
         os.killpg(pgid, 0)
     except ProcessLookupError:
-        return False
+        return []
     except PermissionError:
-        return True
-    return any(_state(pid) not in ("Z", "X", None) for pid in _group_members(pgid))
+        pass
+    return [pid for pid in _all_pids() if _pgid(pid) == pgid and _is_live(pid)]
 
 
-def _group_members(pgid: int) -> list[int]:
-    members = []
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit() and _pgid(int(entry.name)) == pgid:
-            members.append(int(entry.name))
-    return members
+def _all_pids() -> list[int]:
+    return [int(entry.name) for entry in os.scandir("/proc") if entry.name.isdigit()]
+
+
+def _has_env(pid: int, entry: bytes) -> bool:
+    try:
+        return entry in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    except OSError:
+        return False
 
 
 def _stat_fields(pid: int) -> list[str] | None:
@@ -224,27 +267,25 @@ def _pgid(pid: int) -> int | None:
     return int(fields[2]) if fields else None
 
 
-def _state(pid: int) -> str | None:
+def _is_live(pid: int) -> bool:
     fields = _stat_fields(pid)
-    return fields[0] if fields else None
+    return fields is not None and fields[0] not in ("Z", "X")
 
 
-def _wait_group(child: Spawned, grace: float) -> None:
+def _wait_gone(child: Spawned, grace: float) -> None:
     deadline = time.monotonic() + grace
     while time.monotonic() < deadline:
-        child.popen.poll()
         if not child.alive():
             return
-        time.sleep(0.02)
+        time.sleep(_POLL)
 
 
-def _signal_group(pgid: int, sig: signal.Signals) -> None:
+def _signal(child: Spawned, sig: signal.Signals) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pgid, sig)
-
-
-def _kill_group(pgid: int) -> None:
-    _signal_group(pgid, signal.SIGKILL)
+        os.killpg(child.pid, sig)
+    for pid in marked(child.token):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, sig)
 
 
 def _decode(data: bytes | None) -> str:

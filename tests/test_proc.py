@@ -81,3 +81,13 @@ def test_interrupt_first_lets_a_polite_child_clean_up(tmp_path: Path) -> None:
 def test_output_property_joins_streams() -> None:
     done = proc.run(["bash", "-c", "echo out; echo err >&2"])
     assert done.output == "out\nerr\n"
+
+
+def test_descendant_that_left_the_group_is_stopped_too(tmp_path: Path) -> None:
+    # Claude Code starts its Bash tool shells with setsid: out of our group.
+    pidfile = tmp_path / "escapee"
+    script = f"setsid bash -c 'echo $$ > {pidfile}; exec sleep 300' & sleep 0.3; echo done"
+    done = proc.run(["bash", "-c", script], timeout=10, leftover_grace=0.5)
+    assert done.ok and done.stdout == "done\n"
+    escapee = int(pidfile.read_text())
+    assert not Path(f"/proc/{escapee}").exists() or "Z" in Path(f"/proc/{escapee}/stat").read_text()

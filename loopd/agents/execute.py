@@ -4,8 +4,8 @@ The child reads the prompt file and writes the ``.out`` file itself, so no
 pipe can fill up or be held open by a straggler, and ``tail -f`` on the
 ``.out`` file shows a running agent.  When the call ends (the leader exits,
 or its timeout stops it: SIGTERM, grace, SIGKILL) the rest of its process
-group is killed, and then every process still marked as this call's
-(:mod:`loopd.agents.sweep`), wherever it went.
+group and every process carrying its spawn token (see :mod:`loopd.proc`)
+get SIGTERM, grace, SIGKILL, wherever they went.
 """
 
 from __future__ import annotations
@@ -17,11 +17,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from loopd import proc
-from loopd.agents import sweep
 from loopd.agents.rundir import CallFiles
-
-# Only a kill: the leader has already exited or been stopped by the ladder.
-_KILL_REST = proc.Escalation(steps=())
 
 
 def execute(
@@ -32,12 +28,10 @@ def execute(
     files: CallFiles,
     timeout: float,
     grace: float,
-    marker: tuple[str, str],
 ) -> proc.Completed:
     """Run ``argv`` for one call; FileNotFoundError/PermissionError if it cannot start.
 
-    ``files.output`` is created (empty if the command never starts);
-    ``marker`` is the ``(name, value)`` environment entry of this call.
+    ``files.output`` is created (empty if the command never starts).
     """
     started = time.monotonic()
     with (
@@ -46,10 +40,7 @@ def execute(
         tempfile.TemporaryFile() as stderr,
     ):
         child = proc.spawn(argv, cwd=cwd, env=env, stdin=stdin, stdout=stdout, stderr=stderr)
-        try:
-            timed_out = _wait(child, timeout, grace)
-        finally:
-            sweep.sweep(*marker, grace)
+        timed_out = _wait(child, timeout, grace)
         stderr.seek(0)
         err = stderr.read()
     return proc.Completed(
@@ -70,7 +61,7 @@ def _wait(child: proc.Spawned, timeout: float, grace: float) -> bool:
         proc.stop(child, proc.Escalation.term_then_kill(grace))
         return True
     finally:
-        proc.stop(child, _KILL_REST)
+        proc.finish(child, grace)
     return False
 
 

@@ -42,10 +42,7 @@ CONTRACT_VARS = (
     "LOOPD_ATTEMPT",
     "LOOPD_EVIDENCE_FILE",
     "LOOPD_VRC",
-    "LOOPD_PROMPT_FILE",
 )
-# Marks every process of one call (see loopd.agents.sweep).
-MARKER_VAR = "LOOPD_PROMPT_FILE"
 # Claude Code refuses to start when it believes it is nested in itself.
 DROPPED_VARS = ("CLAUDECODE",)
 
@@ -94,12 +91,8 @@ class AgentRunner:
             retry += 1
             self.clock.sleep(self.config.retries.delay(retry))
 
-    def environment(self, request: AgentRequest, prompt_file: Path) -> dict[str, str]:
-        """The agent's environment: ours, minus CLAUDECODE, plus the contract's variables.
-
-        ``LOOPD_PROMPT_FILE`` (the saved prompt) also marks every process of
-        this call, so the ones that leave the process group can be found.
-        """
+    def environment(self, request: AgentRequest) -> dict[str, str]:
+        """The agent's environment: ours, minus CLAUDECODE, plus the contract's variables."""
         base = os.environ if self._environ is None else self._environ
         env = {k: v for k, v in base.items() if k not in CONTRACT_VARS + DROPPED_VARS}
         env.update(
@@ -112,7 +105,6 @@ class AgentRunner:
             LOOPD_TEST_ID=request.test_id or "",
             LOOPD_ATTEMPT="" if request.attempt is None else str(request.attempt),
         )
-        env[MARKER_VAR] = str(prompt_file.resolve())
         evidence = request.evidence_file
         if evidence is not None and (self.sprint.repo / evidence).is_file():
             env["LOOPD_EVIDENCE_FILE"] = str((self.sprint.repo / evidence).resolve())
@@ -147,16 +139,14 @@ class AgentRunner:
     def _run(
         self, invocation: Invocation, request: AgentRequest, files: rundir.CallFiles
     ) -> tuple[proc.Completed, Parsed]:
-        marker = (MARKER_VAR, str(files.prompt.resolve()))
         try:
             completed = execute(
                 invocation.argv,
                 cwd=self.sprint.repo,
-                env=self.environment(request, files.prompt),
+                env=self.environment(request),
                 files=files,
                 timeout=self.timeout(request),
                 grace=self.config.timeouts.kill_grace,
-                marker=marker,
             )
         except (FileNotFoundError, PermissionError) as exc:
             missing = proc.Completed(
