@@ -41,6 +41,15 @@ class Backend(Protocol):
         """The backend's name, as in agent.backend."""
         ...
 
+    @property
+    def buffers_output(self) -> bool:
+        """Whether it prints nothing until it finishes (one JSON document at the end).
+
+        Then silence at a timeout says nothing about the infrastructure: the
+        agent may have been working all along.
+        """
+        ...
+
     def invocation(self, request: AgentRequest, prompt_file: Path) -> Invocation:
         """The command line for ``request``; ``prompt_file`` holds the saved prompt."""
         ...
@@ -55,6 +64,7 @@ class CliBackend:
     """The settings every agent CLI backend takes from the config."""
 
     name: ClassVar[str] = "cli"
+    buffers_output: ClassVar[bool] = False
     binary: str = ""  # empty: the backend's own name, looked up on PATH
     extra_args: tuple[str, ...] = ()
     skip_permissions: bool = False

@@ -22,7 +22,7 @@ from loopd.agents.base import (
     optional_int,
     optional_str,
 )
-from loopd.agents.model import AgentRequest
+from loopd.agents.model import AgentRequest, Fault
 from loopd.proc import Completed
 
 ALLOWED_TOOLS = "Bash,Read,Edit,Write,Glob,Grep"
@@ -33,6 +33,7 @@ class ClaudeBackend(CliBackend):
     """``claude -p`` with the prompt on stdin."""
 
     name = "claude"
+    buffers_output = True  # --output-format json prints once, at the end
 
     def invocation(self, request: AgentRequest, prompt_file: Path) -> Invocation:
         """``claude -p --output-format json --allowedTools ...`` plus the configured extras."""
@@ -70,8 +71,12 @@ def parse_result(document: dict[str, Any]) -> Parsed:
         session_id=optional_str(document.get("session_id")),
         num_turns=optional_int(document.get("num_turns")),
         permission_denials=_denials(document.get("permission_denials")),
-        fault=faults.classify(text) if is_error else None,
+        fault=_fault(document, text) if is_error else None,
     )
+
+
+def _fault(document: dict[str, Any], text: str) -> Fault | None:
+    return faults.from_status(document.get("api_error_status")) or faults.classify(text)
 
 
 def _result_text(document: dict[str, Any]) -> str:

@@ -27,6 +27,7 @@ class CommandBackend:
 
     words: tuple[str, ...]
     name: str = "command"
+    buffers_output: bool = False
 
     @classmethod
     def from_template(cls, template: str | None) -> CommandBackend:

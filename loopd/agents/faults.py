@@ -79,6 +79,24 @@ DESCRIPTIONS: dict[Fault, str] = {
 }
 
 
+# The HTTP status an agent's API answered with (Claude's ``api_error_status``)
+# is surer than its message: a 429 may say "Request rejected", a 403 "forbidden".
+STATUS_FAULTS: tuple[tuple[range, Fault], ...] = (
+    (range(401, 402), Fault.NOT_LOGGED_IN),
+    (range(403, 404), Fault.NOT_LOGGED_IN),
+    (range(429, 430), Fault.RATE_LIMITED),
+    (range(529, 530), Fault.RATE_LIMITED),  # overloaded: retry later, like a rate limit
+    (range(500, 600), Fault.API_UNREACHABLE),
+)
+
+
+def from_status(status: object) -> Fault | None:
+    """The fault an API error status means, if it is one of the known ones."""
+    if not isinstance(status, int) or isinstance(status, bool):
+        return None
+    return next((fault for codes, fault in STATUS_FAULTS if status in codes), None)
+
+
 def classify(*texts: str) -> Fault | None:
     """The infrastructure fault these error texts describe, if any."""
     joined = "\n".join(texts)

@@ -23,6 +23,7 @@ class GeminiBackend(CliBackend):
     """``gemini -p`` in headless JSON mode with the prompt on stdin."""
 
     name = "gemini"
+    buffers_output = True  # --output-format json prints once, at the end
 
     def invocation(self, request: AgentRequest, prompt_file: Path) -> Invocation:
         """``gemini -p <follow> --output-format json [--yolo] [extras]``."""

@@ -23,6 +23,7 @@ class ReplayBackend:
     script: Path
     state: Path
     name: str = "replay"
+    buffers_output: bool = False
 
     @classmethod
     def load(cls, script: Path, state: Path) -> ReplayBackend:

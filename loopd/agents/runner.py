@@ -199,7 +199,8 @@ def _read(backend: Backend, completed: proc.Completed) -> Parsed:
     """The backend's reading, after the faults every backend shares."""
     if completed.timed_out:
         silent = not (completed.stdout.strip() or completed.stderr.strip())
-        fault = Fault.TIMEOUT_NO_OUTPUT if silent else None
+        # A buffering agent is silent at any timeout: that is slow work, not a fault.
+        fault = Fault.TIMEOUT_NO_OUTPUT if silent and not backend.buffers_output else None
         return Parsed(ok=False, text=completed.stdout, fault=fault)
     return backend.parse(completed)
 

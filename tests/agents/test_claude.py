@@ -111,3 +111,22 @@ def test_skip_permissions_flag_only_when_configured() -> None:
 
 def test_classifier_ignores_ordinary_text() -> None:
     assert classify("all 12 tests passed", "") is None
+
+
+@pytest.mark.parametrize(
+    ("status", "message", "fault"),
+    [
+        (429, "API Error: Request rejected (429) · try later", Fault.RATE_LIMITED),
+        (403, "Failed to authenticate. API Error: 403 forbidden", Fault.NOT_LOGGED_IN),
+        (529, "API Error: 529 busy", Fault.RATE_LIMITED),
+        (502, "API Error: 502 check your inference gateway", Fault.API_UNREACHABLE),
+    ],
+)
+def test_api_error_status_decides_over_the_wording(status: int, message: str, fault: Fault) -> None:
+    parsed = parse(result(is_error=True, result=message, api_error_status=status), returncode=1)
+    assert not parsed.ok and parsed.fault is fault
+
+
+def test_an_ordinary_work_error_with_no_status_is_no_fault() -> None:
+    parsed = parse(result(is_error=True, result="I could not make the tests pass"), returncode=1)
+    assert not parsed.ok and parsed.fault is None

@@ -195,11 +195,11 @@ def test_hang_is_killed_at_timeout_with_every_descendant(
         call = pool.submit(run.call, hung)
         assert messages_api.wait_for_agent_turns(2, timeout=30), messages_api.log()
         during = list(processes_of(run.run_dir))
-        with pytest.raises(InfrastructureError) as caught:
-            call.result(timeout=60)
+        result = call.result(timeout=60)
 
-    assert caught.value.result.timed_out
-    assert caught.value.fault is Fault.TIMEOUT_NO_OUTPUT
+    # --output-format json prints only at the end, so silence at the timeout
+    # is slow work (a work result the loop records), not an infrastructure fault.
+    assert result.timed_out and not result.ok and result.fault is None
     groups = {pgid for _, pgid in during}
     assert len(groups) >= 2, f"expected the CLI and its background shell: {during}"
     assert [pgid for pgid in groups if proc.group_alive(pgid)] == []

@@ -168,6 +168,17 @@ def test_silent_timeout_is_an_infrastructure_fault(
     assert err.value.fault is Fault.TIMEOUT_NO_OUTPUT and err.value.result.timed_out
 
 
+def test_silent_timeout_of_a_buffering_agent_is_slow_work_not_a_fault(
+    tmp_path: Path, repo: Path, sprint_dir: Path
+) -> None:
+    # claude --output-format json prints only when done: silence proves nothing.
+    binary = fake_binary(tmp_path, "claude", "import time; time.sleep(300)")
+    cfg = config("claude", retries=0, binaries={"claude": str(binary)})
+    request = AgentRequest(role="fix", prompt_name="fix", prompt="go", timeout=0.3)
+    result = runner(repo, cfg).call(request)
+    assert result.timed_out and not result.ok and result.fault is None
+
+
 RATE_LIMIT_TEXT = "API Error: 429 rate_limit_error: Number of requests has exceeded your rate limit"
 RATE_LIMITED = f"""
 print({claude_json(RATE_LIMIT_TEXT, is_error=True)!r})
