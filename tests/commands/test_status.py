@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.cli import run_cli
+
+PLAN = """# Implementation plan
+
+- [x] **BUILD-001**: scaffold the app
+- [ ] **BUILD-002**: add the login form
+- [B] **INT-001**: wire the payment API
+- [ ] **Task 3**: write docs
+- [U] **SVC-backend**: provide credentials
+"""
+TESTS = """# Beta test plan
+
+- [x] **BT-001**: home page loads *(cmd: "curl -f localhost:8000")*
+- [ ] **BT-002**: login works
+- [B] **UX-001**: looks nice
+"""
+LEGACY_STATE = "# Loop State\n\nphase: 6\niteration: 12\ngates_passed: vrc1,craap,vrc2,\n"
+
+
+def test_status_of_a_loop_v2_sprint(repo: Path, sprint_dir: Path) -> None:
+    (sprint_dir / "IMPLEMENTATION_PLAN.md").write_text(PLAN)
+    (sprint_dir / "BETA_TEST_PLAN_v1.md").write_text(TESTS)
+    (sprint_dir / "LOOP_STATE.md").write_text(LEGACY_STATE)
+    result = run_cli(repo, "status", "s1")
+    assert result.code == 0, result.err
+    lines = dict(line.split(None, 1) for line in result.out.splitlines() if line.strip())
+    assert lines["phase"].startswith("6   iteration 12")
+    assert lines["gates"].startswith("vrc1 craap vrc2  (3/11)")
+    assert lines["tasks"] == "1 done · 2 pending · 1 blocked · 1 user  (of 5)"
+    assert "BUILD-002: add the login form" in result.out
+    assert "BT-002: login works" in result.out
+
+
+def test_status_json(repo: Path, sprint_dir: Path) -> None:
+    (sprint_dir / "IMPLEMENTATION_PLAN.md").write_text(PLAN)
+    (sprint_dir / "BETA_TEST_PLAN_v1.md").write_text(TESTS)
+    (sprint_dir / "LOOP_STATE.md").write_text(LEGACY_STATE)
+    data = json.loads(run_cli(repo, "status", "s1", "--json").out)
+    assert data["gates"] == ["vrc1", "craap", "vrc2"]
+    assert data["tasks"]["by_status"] == {"done": 1, "pending": 2, "blocked": 1, "user": 1}
+    assert data["tasks"]["by_kind"]["BUILD"] == {"done": 1, "pending": 1}
+    assert data["tests"]["by_status"] == {"passed": 1, "pending": 1, "blocked": 1, "user": 0}
+    assert data["next_task"].startswith("BUILD-002") and data["next_test"].startswith("BT-002")
+    assert data["iteration"] == 12
+
+
+def test_fresh_sprint_has_nothing_yet(repo: Path, sprint_dir: Path) -> None:
+    result = run_cli(repo, "status", "s1")
+    assert result.code == 0
+    assert "not started" in result.out and "none yet" in result.out
+
+
+def test_without_sprint_lists_sprints(repo: Path, sprint_dir: Path) -> None:
+    (sprint_dir / "IMPLEMENTATION_PLAN.md").write_text(PLAN)
+    other = sprint_dir.parent / "2-core"
+    other.mkdir()
+    result = run_cli(repo, "status")
+    assert result.code == 0
+    assert result.out.splitlines()[0].startswith("2-core")
+    assert "tasks 1/5" in result.out.splitlines()[1]
+    data = json.loads(run_cli(repo, "status", "--json").out)
+    assert [s["sprint"] for s in data["sprints"]] == ["2-core", "s1"]
+
+
+def test_no_sprints_says_how_to_start(repo: Path) -> None:
+    result = run_cli(repo, "status")
+    assert result.code == 0 and "loopd init" in result.out
+
+
+def test_unknown_sprint_is_a_clean_error(repo: Path, sprint_dir: Path) -> None:
+    result = run_cli(repo, "status", "nope")
+    assert result.code == 1
+    assert "sprint directory not found" in result.err and "known sprints: s1" in result.err

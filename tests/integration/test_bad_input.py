@@ -1,0 +1,57 @@
+"""Malformed files through the real CLI: exit 1, one line naming file:line, nothing changed."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from tests.cli import run_cli
+
+
+def _snapshot(root: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and ".git" not in p.parts
+    }
+
+
+CASES = {
+    "state yaml": (
+        "LOOP_STATE.md",
+        "# Loop State\n\n```yaml\nloopd_state:\n  version: 1\n  gates: [vrc1\n```\n",
+    ),
+    "plan marker": (
+        "IMPLEMENTATION_PLAN.md",
+        "# Plan\n\n- [ ] **BUILD-001**: ok\n- [?] **BUILD-002**: what marker is this\n",
+    ),
+    "plan duplicate": (
+        "IMPLEMENTATION_PLAN.md",
+        "# Plan\n\n- [ ] **BUILD-001**: one\n- [x] **BUILD-001**: again\n",
+    ),
+    "beta plan annotation": (
+        "BETA_TEST_PLAN_v1.md",
+        '# Tests\n\n- [ ] **BT-001**: login\n  *(cmd: "curl -f localhost:8000\n',
+    ),
+    "config type": ("loop-config.yaml", "limits:\n  max_test_fix_attempts: lots\n"),
+    "config syntax": ("loop-config.yaml", "limits:\n  max_test_fix_attempts: [5\n"),
+    "bash config": ("loop-config.sh", "MAX_TEST_FIX_ATTEMPTS=5\nif then fi\n"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_malformed_file_fails_cleanly(repo: Path, sprint_dir: Path, case: str) -> None:
+    name, content = CASES[case]
+    target = sprint_dir / name
+    target.write_text(content)
+    before = _snapshot(repo)
+    result = run_cli(repo, "status", "s1")
+    assert result.code == 1, result
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1, result.err
+    assert f"{target.name}:" in lines[0]
+    location = lines[0].split(f"{target.name}:", 1)[1].split(":", 1)[0]
+    assert location.strip().isdigit(), f"no line number in {lines[0]!r}"
+    assert _snapshot(repo) == before
