@@ -13,8 +13,9 @@ import dataclasses
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
+from loopd.checklist import Item
 from loopd.sprint import Sprint
 
 HowRan = Literal["cmd", "e2e", "agent"]
@@ -161,34 +162,17 @@ class PromptContext:
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
 
-class ChecklistItem(Protocol):
-    """The parts of a parsed checklist item a context needs (:class:`loopd.checklist.Item`)."""
-
-    @property
-    def id(self) -> str: ...
-    @property
-    def kind(self) -> str: ...
-    @property
-    def text(self) -> str: ...
-    @property
-    def block(self) -> str: ...
-    @property
-    def e2e(self) -> str | None: ...
-    @property
-    def cmd(self) -> str | None: ...
-
-
-def as_task(item: ChecklistItem) -> TaskInfo:
+def as_task(item: Item) -> TaskInfo:
     """The task context of a plan item."""
     return TaskInfo(id=item.id, kind=item.kind, text=item.text, block=item.block)
 
 
-def as_test(item: ChecklistItem) -> TestInfo:
+def as_test(item: Item) -> TestInfo:
     """The test context of a beta-test-plan item."""
     return TestInfo(id=item.id, kind=item.kind, block=item.block, e2e=item.e2e, cmd=item.cmd)
 
 
-def related_tasks(plan_items: Iterable[ChecklistItem], test_id: str) -> tuple[str, ...]:
+def related_tasks(plan_items: Iterable[Item], test_id: str) -> tuple[str, ...]:
     """The item lines of plan tasks about ``test_id`` (FIX-BT-7, or naming BT-7 in their block).
 
     loop-v2's fix agent got these as its only context; they still tell the
