@@ -58,13 +58,11 @@ max_iterations_option = click.option(
 )
 @click.option(
     "--sprints-root",
-    default=DEFAULT_SPRINTS_ROOT,
-    show_default=True,
-    envvar="LOOPD_SPRINTS_ROOT",
-    help="Directory, relative to the repo, that holds one folder per sprint.",
+    help="Directory, relative to the repo, that holds one folder per sprint "
+    f"[default: paths.sprints_root from the config, else {DEFAULT_SPRINTS_ROOT}].",
 )
 @click.pass_context
-def cli(ctx: click.Context, repo: Path, sprints_root: str) -> None:
+def cli(ctx: click.Context, repo: Path, sprints_root: str | None) -> None:
     """loopd drives an AI coding agent through a sprint, from documents to tested software.
 
     A sprint lives in <sprints-root>/<sprint>/ (VISION.md and PRD.md are
@@ -73,6 +71,10 @@ def cli(ctx: click.Context, repo: Path, sprints_root: str) -> None:
     failure evidence to fix agents, checks for regressions and stops when the
     vision is delivered or nothing more can be done.
     """
+    if sprints_root is None:
+        from loopd.config import load_config
+
+        sprints_root = load_config(repo.resolve()).config.paths.sprints_root
     ctx.obj = Options(repo=repo.resolve(), sprints_root=sprints_root)
 
 
@@ -206,19 +208,28 @@ def prompts() -> None:
 
 
 @prompts.command("list")
+@click.option("--sprint", help="Include SPRINT's own prompts/ overrides.")
 @json_option
 @pass_options
-def prompts_list(opts: Options, /, **_: Any) -> int:
-    """Each prompt name and the template file that wins the lookup."""
-    return unavailable("prompts list", "prompts (issue #3)")
+def prompts_list(opts: Options, /, sprint: str | None, as_json: bool) -> int:
+    """Each prompt name and the template file that wins the lookup.
+
+    Lookup order: <sprint dir>/prompts/ > .loopd/prompts/ > loopd's defaults.
+    """
+    from loopd.commands.prompts import prompts_list as run
+
+    return run(repo=opts.repo, sprints_root=opts.sprints_root, sprint=sprint, as_json=as_json)
 
 
 @prompts.command("show")
 @click.argument("name")
+@click.option("--sprint", help="Look in SPRINT's own prompts/ first.")
 @pass_options
-def prompts_show(opts: Options, /, **_: Any) -> int:
-    """Print the template that would be used for NAME."""
-    return unavailable("prompts show", "prompts (issue #3)")
+def prompts_show(opts: Options, /, name: str, sprint: str | None) -> int:
+    """Print the template source that would be used for NAME."""
+    from loopd.commands.prompts import prompts_show as run
+
+    return run(repo=opts.repo, sprints_root=opts.sprints_root, name=name, sprint=sprint)
 
 
 @prompts.command("render")
@@ -227,9 +238,20 @@ def prompts_show(opts: Options, /, **_: Any) -> int:
 @click.option("--task", help="Task ID for the task context.")
 @click.option("--test", help="Test ID for the test context.")
 @pass_options
-def prompts_render(opts: Options, /, **_: Any) -> int:
+def prompts_render(
+    opts: Options, /, name: str, sprint: str, task: str | None, test: str | None
+) -> int:
     """Render NAME with the sprint's live context, exactly as an agent would get it."""
-    return unavailable("prompts render", "prompts (issue #3)")
+    from loopd.commands.prompts import prompts_render as run
+
+    return run(
+        repo=opts.repo,
+        sprints_root=opts.sprints_root,
+        name=name,
+        sprint=sprint,
+        task=task,
+        test=test,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -103,3 +103,16 @@ def test_every_subcommand_has_help_text() -> None:
     for name, cmd in walk(cli, ""):
         assert cmd.help and len(cmd.help) > 20, name
     assert main_module.EXIT_INTERRUPTED == 130
+
+
+def test_sprints_root_comes_from_the_config_unless_given(tmp_path: Path) -> None:
+    from tests.cli import run_cli
+
+    (tmp_path / ".loopd").mkdir()
+    (tmp_path / ".loopd/config.yaml").write_text("paths:\n  sprints_root: plans\n")
+    (tmp_path / "plans/alpha").mkdir(parents=True)
+    (tmp_path / "elsewhere/beta").mkdir(parents=True)
+    assert run_cli(tmp_path, "status").out.startswith("alpha")
+    assert run_cli(tmp_path, "--sprints-root", "elsewhere", "status").out.startswith("beta")
+    env = {"LOOPD_PATHS_SPRINTS_ROOT": "elsewhere"}
+    assert run_cli(tmp_path, "status", env=env).out.startswith("beta")
