@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -20,6 +20,9 @@ from loopd import __version__
 from loopd.commands import crash, unavailable
 from loopd.errors import LoopdError
 from loopd.sprint import DEFAULT_SPRINTS_ROOT
+
+if TYPE_CHECKING:
+    from loopd.prompting.context import VrcKind
 
 EXIT_USER_ERROR = 1
 EXIT_INTERRUPTED = 130
@@ -237,9 +240,21 @@ def prompts_show(opts: Options, /, name: str, sprint: str | None) -> int:
 @click.option("--sprint", required=True, help="Sprint whose live context to render with.")
 @click.option("--task", help="Task ID for the task context.")
 @click.option("--test", help="Test ID for the test context.")
+@click.option(
+    "--vrc",
+    type=click.Choice(["vrc1", "vrc2", "periodic", "final"]),
+    help="Which vision reality check (for the vrc prompt).",
+)
 @pass_options
 def prompts_render(
-    opts: Options, /, name: str, sprint: str, task: str | None, test: str | None
+    opts: Options,
+    /,
+    *,
+    name: str,
+    sprint: str,
+    task: str | None,
+    test: str | None,
+    vrc: VrcKind | None,
 ) -> int:
     """Render NAME with the sprint's live context, exactly as an agent would get it."""
     from loopd.commands.prompts import prompts_render as run
@@ -251,6 +266,7 @@ def prompts_render(
         sprint=sprint,
         task=task,
         test=test,
+        vrc=vrc,
     )
 
 
