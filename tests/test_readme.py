@@ -1,0 +1,39 @@
+"""README.md stays true: the generated reference and the commands CI runs."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from loopd.config import reference_markdown
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text()
+
+
+def _section(title: str) -> str:
+    return README.split(f"## {title}\n", 1)[1].split("\n## ", 1)[0]
+
+
+def test_configuration_reference_matches_the_schema() -> None:
+    start = README.index("<!-- config-reference:start")
+    body = README[README.index("-->", start) + 4 : README.index("<!-- config-reference:end -->")]
+    assert body.strip() == reference_markdown().strip(), (
+        "README's configuration reference is stale: regenerate it from "
+        "loopd.config.reference_markdown()"
+    )
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    block = re.search(r"```sh\n(.*?)```", _section("Running the tests"), re.S)
+    assert block is not None
+    test_command = block.group(1).strip().splitlines()[-1]
+    ci = (ROOT / ".ci" / "run").read_text().splitlines()
+    assert test_command in [line.strip() for line in ci]
+
+
+def test_every_prompt_name_is_documented() -> None:
+    from loopd.prompting import PROMPT_NAMES
+
+    for name in PROMPT_NAMES:
+        assert f"`{name}`" in _section("Prompts"), name
