@@ -169,7 +169,7 @@ def test_annotations_with_quotes_case_and_ownership() -> None:
         ("- [ ] **BT-001**: a\n\n- [x] **BT-001**: b\n", 3, "appears twice (first on line 1)"),
         ('- [ ] **BT-001**: a\n  x *(cmd: "make test\n', 2, 'not closed by ")*'),
         ("- [ ] **BT-001**: a *(cmd: make)*\n", 1, 'not closed by ")*'),
-        ('- [ ] **BT-001**: a *(E2E: " ")*\n', 1, "empty E2E annotation"),
+        ('- [ ] **BT-001**: a *(E2E: " ")*\n', 1, "E2E annotation on BT-001 is empty"),
         ('- [ ] **BT-001**: *(cmd: "a")*\n  *(cmd: "b")*\n', 2, "more than one cmd"),
         ("# T\n\n```\n- [ ] **BT-001**: hidden\n", 3, "never closed"),
         ("<!--\n- [ ] **BT-001**: hidden\n", 1, "never closed"),

@@ -212,3 +212,18 @@ def test_two_processes_editing_one_file_under_the_lock_both_land(tmp_path: Path)
     appended = sorted(item.id for item in result.items if item.kind == "FIX")
     assert appended == sorted(f"FIX-{side}-{n:03d}" for side in "AB" for n in range(30))
     assert result.text.startswith("# Plan\n\n- [x] **BUILD-000**: task 0\n  detail 0\n")
+
+
+def test_load_reuses_an_unchanged_document_and_sees_any_change(tmp_path: Path) -> None:
+    plan = tmp_path / "IMPLEMENTATION_PLAN.md"
+    plan.write_text("- [ ] **BUILD-001**: a\n")
+    first = Checklist.load(plan, DocKind.PLAN)
+    assert Checklist.load(plan, DocKind.PLAN) is first
+    assert Checklist.load(plan, DocKind.TEST_PLAN).kind is DocKind.TEST_PLAN
+    plan.write_text("- [x] **BUILD-001**: a\n")  # another process edits it
+    assert must(Checklist.load(plan, DocKind.PLAN).get("BUILD-001")).status is Status.DONE
+    written = edit(plan, DocKind.PLAN, tmp_path / "lock", lambda c: c.reset("BUILD-001"))
+    assert Checklist.load(plan, DocKind.PLAN) is written
+    plan.write_text("- [ ] **BUILD-001**: a\n- [ ] **BUILD-001**: twice\n")
+    with pytest.raises(LoopdError, match="appears twice"):
+        Checklist.load(plan, DocKind.PLAN)

@@ -94,7 +94,8 @@ def _hide(reading: Reading) -> None:
         elif comment:
             comment = "-->" not in line
         else:
-            stripped = line.lstrip(" \t")
+            # A byte-order mark before line 1 is invisible.
+            stripped = line.removeprefix("\ufeff" if index == 0 else "").lstrip(" \t")
             comment = stripped.startswith("<!--") and "-->" not in stripped[4:]
             fence = None if comment else _fence(stripped)
             opener = index
@@ -186,16 +187,13 @@ def _annotation(reading: Reading, own: range, pattern: re.Pattern[str]) -> str |
         line = reading.lines[j]
         if reading.hidden[j]:
             continue
-        position = 0
-        while match := pattern.search(line, position):
+        for match in pattern.finditer(line):
             rest = line[match.end() :].lstrip(" \t")
             close = rest.find('")*', 1)
             value = rest[1:close] if rest.startswith('"') and close > 0 else None
             if value is None or not value.strip():
                 raise Refused(j + 1)
             values.append((j, value))
-            # The value runs to the first ")* , whatever it holds.
-            position = len(line) - len(rest) + close + 3
     if len(values) > 1:
         raise Refused(values[1][0] + 1)
     return values[0][1] if values else None

@@ -33,6 +33,34 @@ from loopd.errors import LoopdError
 _SAYS_BLOCKED = re.compile(r"\bBLOCKED\b")
 
 
+class _Recent:
+    """The checklists this process last read or wrote, by path and kind.
+
+    The loop re-reads a document before every query and edit, and it is
+    usually unchanged since loopd last touched it: comparing the text is a
+    memory compare, parsing it again is milliseconds.  Checklists are
+    immutable, so handing out the same one is safe.
+    """
+
+    SIZE = 16
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[Path, DocKind], Checklist] = {}
+
+    def get(self, path: Path, kind: DocKind) -> Checklist | None:
+        return self._known.get((path, kind))
+
+    def keep(self, path: Path, checklist: Checklist) -> Checklist:
+        self._known.pop((path, checklist.kind), None)
+        self._known[(path, checklist.kind)] = checklist
+        while len(self._known) > self.SIZE:
+            del self._known[next(iter(self._known))]
+        return checklist
+
+
+_RECENT = _Recent()
+
+
 @dataclass(frozen=True, eq=False)
 class Checklist:
     """The items of one document, with the exact text they came from.
@@ -53,10 +81,18 @@ class Checklist:
 
     @classmethod
     def load(cls, path: Path, kind: DocKind) -> Checklist:
-        """Read and parse ``path``; a missing file is an empty checklist."""
+        """Read and parse ``path``; a missing file is an empty checklist.
+
+        Unchanged since this process last read or wrote it: the same checklist
+        again, without parsing.
+        """
         if not path.exists():
             return cls.parse("", kind, path)
-        return cls.parse(fsio.read_text(path), kind, path)
+        text = fsio.read_text(path)
+        known = _RECENT.get(path, kind)
+        if known is not None and known.text == text:
+            return known
+        return _RECENT.keep(path, cls.parse(text, kind, path))
 
     @functools.cached_property
     def items(self) -> tuple[Item, ...]:
@@ -85,48 +121,53 @@ class Checklist:
         position = self.parsed.positions.get(item_id)
         return None if position is None else self._item(position)
 
+    def _statuses(self) -> list[Status]:
+        text, parsed = self.text, self.parsed
+        return [MARKERS[text[parsed.marker_at(n)]] for n in range(len(parsed))]
+
+    def _where(self, kinds: Container[str] | None, status: Status | None = None) -> list[int]:
+        """Positions of items of these kinds (all when None) and this status (any when None)."""
+        statuses, found = self._statuses(), []
+        for n, kind in enumerate(self.parsed.kinds):
+            if (kinds is None or kind in kinds) and (status is None or statuses[n] is status):
+                found.append(n)
+        return found
+
     def counts(self) -> dict[str, dict[Status, int]]:
         """Item kind -> status -> number of items (every status present, zeros included)."""
         result: dict[str, dict[Status, int]] = {}
-        for item in self.items:
-            per_status = result.setdefault(item.kind, dict.fromkeys(Status, 0))
-            per_status[item.status] += 1
+        for kind, status in zip(self.parsed.kinds, self._statuses(), strict=True):
+            result.setdefault(kind, dict.fromkeys(Status, 0))[status] += 1
         return result
 
     def pending(self, kinds: Iterable[str] | None = None) -> list[Item]:
         """Pending items in file order, of the given kinds (all kinds when None)."""
         wanted = None if kinds is None else frozenset(kinds)
-        return [
-            item
-            for item in self.items
-            if item.status is Status.PENDING and (wanted is None or item.kind in wanted)
-        ]
+        return [self._item(n) for n in self._where(wanted, Status.PENDING)]
 
     def tasks(self) -> list[Item]:
         """Items that are tasks in this kind of document (INT only in a plan)."""
-        kinds = task_kinds(self.kind)
-        return [item for item in self.items if item.kind in kinds]
+        return [self._item(n) for n in self._where(task_kinds(self.kind))]
 
     def tests(self) -> list[Item]:
         """Items that are tests in this kind of document (INT everywhere but a plan)."""
-        kinds = tested_kinds(self.kind)
-        return [item for item in self.items if item.kind in kinds]
+        return [self._item(n) for n in self._where(tested_kinds(self.kind))]
 
     def next_task(self) -> Item | None:
         """The task to implement next: first pending BUILD, else INT (plans only), else Task."""
         allowed = task_kinds(self.kind)
         for kind in NEXT_TASK_ORDER:
-            if kind in allowed:
-                for item in self.pending((kind,)):
-                    return item
+            found = self._where({kind}, Status.PENDING) if kind in allowed else []
+            if found:
+                return self._item(found[0])
         return None
 
     def next_test(self, skip: Container[str] = ()) -> Item | None:
         """The first pending test, in file order, whose ID is not in ``skip``."""
-        kinds = tested_kinds(self.kind)
-        for item in self.items:
-            if item.status is Status.PENDING and item.kind in kinds and item.id not in skip:
-                return item
+        ids = self.parsed.ids
+        for n in self._where(tested_kinds(self.kind), Status.PENDING):
+            if ids[n] not in skip:
+                return self._item(n)
         return None
 
     def blocked_values(self) -> list[Item]:
@@ -135,13 +176,16 @@ class Checklist:
         Done items are left out: a delivered value that mentions an old
         blocker needs no re-check.
         """
-        return [item for item in self.items if self._says_blocked(item)]
+        statuses = self._statuses()
+        return [self._item(n) for n in range(len(statuses)) if self._says_blocked(n, statuses[n])]
 
-    def _says_blocked(self, item: Item) -> bool:
-        if item.status is Status.BLOCKED:
+    def _says_blocked(self, n: int, status: Status) -> bool:
+        if status is Status.BLOCKED:
             return True
-        start, end = item.own_span
-        return item.status is not Status.DONE and bool(_SAYS_BLOCKED.search(self.text, start, end))
+        if status is Status.DONE:
+            return False
+        own_end = self.parsed.bounds(n)[1]
+        return _SAYS_BLOCKED.search(self.text, self.parsed.starts[n], own_end) is not None
 
     def set_status(self, item_id: str, status: Status) -> Checklist:
         """A copy with ``item_id``'s marker set to ``status``; only that character changes."""
@@ -226,4 +270,5 @@ def edit(
         after = change(before)
         if after.text != before.text:
             fsio.atomic_write(path, after.text)
+            _RECENT.keep(path, after)
         return after

@@ -3,10 +3,10 @@
 Parsing has two halves.  The eager half finds the item lines and checks the
 whole document (markers, duplicate IDs, annotations, unclosed fences), so a
 malformed file is refused before anything is written.  The lazy half works
-out each item's block, line number and text the first time they are asked
-for; an edit that only flips a marker never needs them.  Both halves are
-regular expressions over the whole text, not a Python loop over its lines:
-loopd re-reads a document under its lock before every edit.
+out each item's block, line number, text and annotation values the first
+time they are asked for; an edit that only flips a marker never needs them.
+Both halves are regular expressions over the whole text, not a Python loop
+over its lines: loopd re-reads a document under its lock before every edit.
 """
 
 from __future__ import annotations
@@ -14,33 +14,37 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
-from loopd.checklist.model import ID_PATTERN, MARKERS
+from loopd.checklist.model import ID_PATTERN, MARKERS, kind_of
 from loopd.checklist.spans import Hidden, block_end, indent_width, trim
 from loopd.errors import LoopdError
 
-_ITEM_BODY = (
-    r"([ \t]*)[-*+][ \t]+\[([^\]\r\n]{0,3})\][ \t]+\*\*(" + ID_PATTERN + r")"
+_ITEM = (
+    r"([ \t]*)(?:[-*+][ \t]+\[([^\]\r\n]{0,3})\][ \t]+\*\*(" + ID_PATTERN + r")"
     r"(?::\*\*|\*\*|:[ \t]+([^*\r\n]*?)\*\*)([^\n]*)"
+    r"|(```|~~~|<!--))"  # group 6: a fence or comment may start here
 )
-_FIRST_ITEM = re.compile("\ufeff?" + _ITEM_BODY)  # a byte-order mark may precede line 1
-# A literal "\n" first lets the regex engine jump from line to line.
-_NEXT_ITEM = re.compile(r"\n" + _ITEM_BODY)
-# One pattern per key, so the key is known without looking at each match.
-_NOTES = {
-    "E2E": re.compile(r'\*\([eE]2[eE][ \t]*:[ \t]*(?:"([^\n]*?)"\)\*)?'),
-    "cmd": re.compile(r'\*\([cC][mM][dD][ \t]*:[ \t]*(?:"([^\n]*?)"\)\*)?'),
+# One pass finds item lines and fence/comment openers; a literal "\n" first lets
+# the regex engine jump from line to line.  A byte-order mark may precede line 1.
+_FIRST_LINE = re.compile("\ufeff?" + _ITEM)
+_NEXT_LINE = re.compile("\n" + _ITEM)
+_KEYS = ("E2E", "cmd")
+_NOTE = {
+    "E2E": re.compile(r'\*\([eE]2[eE][ \t]*:[ \t]*"([^\n]*?)"\)\*'),
+    "cmd": re.compile(r'\*\([cC][mM][dD][ \t]*:[ \t]*"([^\n]*?)"\)\*'),
 }
+# The start of any annotation: group 1 is set for E2E (else it is cmd); group 2 (empty)
+# is set when it is malformed: no closing ")* on its line, or only blanks before it.
+_ANY_NOTE = re.compile(
+    r"\*\((?:([eE]2[eE])|[cC][mM][dD])[ \t]*:"
+    r'(?:(?=[ \t]*"[^\n]*"\)\*)(?![ \t]*"[^\S\n]*"\)\*)|())'
+)
 _MARKER_HINT = "use [ ] pending, [x] done, [B] blocked or [U] needs a user"
 
-# An annotation: (offset, value or None when not closed by ")*, index of the item line before it)
-Note = tuple[int, str | None, int]
 
-
-@dataclass(frozen=True, slots=True)
-class Record:
+class Record(NamedTuple):
     """The lazily worked-out facts of one item."""
 
     line: int
@@ -64,13 +68,22 @@ class Parsed:
         self.ids = [match.group(3) for match in matches]
         self.starts = [match.start(1) for match in matches]
         self.positions = dict(zip(self.ids, range(len(self.ids)), strict=True))
-        self.notes: dict[str, list[Note]] = {key: [] for key in _NOTES}
+        self._kinds: list[str] = []
+        # Annotation offsets by key, and the index of the item line before each.
+        self.notes: dict[str, tuple[list[int], list[int]]] = {key: ([], []) for key in _KEYS}
         self._records: dict[int, Record] = {}
+        self._bounds: dict[int, tuple[int, int]] = {}
         self._lines: list[int] = []
-        self._notes_by_owner: dict[tuple[str, int], list[Note]] = {}
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    @property
+    def kinds(self) -> list[str]:
+        """Kind of each item, in file order."""
+        if len(self._kinds) != len(self.ids):
+            self._kinds = [kind_of(item_id) for item_id in self.ids]
+        return self._kinds
 
     def marker_at(self, n: int) -> int:
         """Offset of item ``n``'s marker character."""
@@ -90,21 +103,29 @@ class Parsed:
             self._lines = [1 + total for total in itertools.accumulate(counts)]
         return self._lines[n]
 
+    def bounds(self, n: int) -> tuple[int, int]:
+        """End of item ``n``'s block, and of its own lines (before its first nested item)."""
+        cached = self._bounds.get(n)
+        if cached is None:
+            text, start = self.text, self.starts[n]
+            end = block_end(text, self.hidden, start, indent_width(self.matches[n].group(1)))
+            child = self.starts[n + 1] if n + 1 < len(self.starts) else end
+            cached = self._bounds[n] = end, trim(text, start, child) if child < end else end
+        return cached
+
     def _layout(self, n: int) -> Record:
-        text, start, match = self.text, self.starts[n], self.matches[n]
-        end = block_end(text, self.hidden, start, indent_width(match.group(1)))
-        child = self.starts[n + 1] if n + 1 < len(self.starts) else end
-        own_end = trim(text, start, child) if child < end else end
-        e2e, cmd = (self._value(key, n, own_end) for key in _NOTES)
-        return Record(self._line(n), end, own_end, _text(match), e2e, cmd)
+        end, own_end = self.bounds(n)
+        e2e, cmd = self._value("E2E", n, own_end), self._value("cmd", n, own_end)
+        return Record(self._line(n), end, own_end, _text(self.matches[n]), e2e, cmd)
 
     def _value(self, key: str, n: int, own_end: int) -> str | None:
-        if not self._notes_by_owner:
-            for each in _NOTES:
-                for note in self.notes[each]:
-                    self._notes_by_owner.setdefault((each, note[2]), []).append(note)
-        mine = [value for at, value, _ in self._notes_by_owner.get((key, n), ()) if at < own_end]
-        return mine[0] if mine else None
+        positions, owners = self.notes[key]
+        first = bisect.bisect_left(owners, n)
+        if first == len(owners) or owners[first] != n or positions[first] >= own_end:
+            return None
+        match = _NOTE[key].match(self.text, positions[first])
+        assert match is not None  # checked when parsed
+        return match.group(1)
 
 
 def _text(match: re.Match[str]) -> str:
@@ -126,28 +147,37 @@ class _Checker:
         line = self.text.count("\n", 0, position) + 1
         return LoopdError(message, path=self.path, line=line, hint=hint)
 
-    def items(self, hidden: Hidden) -> list[re.Match[str]]:
+    def lines(self) -> tuple[list[re.Match[str]], Hidden]:
+        """Item lines outside code fences and comments, and those fences and comments."""
         text = self.text
-        first = _FIRST_ITEM.match(text)
-        matches = ([first] if first else []) + list(_NEXT_ITEM.finditer(text))
-        if hidden.spans:
-            matches = [match for match in matches if not self.hidden_item(hidden, match)]
-        markers = {match.group(2) for match in matches}
-        if not markers.issubset(MARKERS):
-            bad = next(match for match in matches if match.group(2) not in MARKERS)
-            message = f"unknown marker [{bad.group(2)}] on {bad.group(3)}"
-            raise self.fail(message, bad.start(1), _MARKER_HINT)
-        return matches
+        first = _FIRST_LINE.match(text)
+        matches = ([first] if first else []) + list(_NEXT_LINE.finditer(text))
+        items = [match for match in matches if match.start(6) < 0]
+        if len(items) == len(matches):
+            return items, Hidden(text, [])
+        hidden = Hidden(text, [match.start(6) for match in matches if match.start(6) >= 0])
+        return self.visible(items, hidden), hidden
 
-    def hidden_item(self, hidden: Hidden, match: re.Match[str]) -> bool:
-        start = match.start(1)
-        if not hidden.inside(start):
-            return False
-        if 0 <= hidden.unclosed <= start:
-            line = self.text.count("\n", 0, start) + 1
-            message = f"code fence or comment never closed: it hides the item on line {line}"
-            raise self.fail(message, hidden.unclosed - 1)
-        return True
+    def visible(self, items: list[re.Match[str]], hidden: Hidden) -> list[re.Match[str]]:
+        starts = [match.start(1) for match in items]
+        hidden_items: set[int] = set()
+        for low, high in hidden.spans:
+            first, last = bisect.bisect_left(starts, low), bisect.bisect_left(starts, high)
+            if first < last and low == hidden.unclosed:
+                line = self.text.count("\n", 0, starts[first]) + 1
+                message = f"code fence or comment never closed: it hides the item on line {line}"
+                raise self.fail(message, low - 1)
+            hidden_items.update(range(first, last))
+        if not hidden_items:
+            return items
+        return [match for n, match in enumerate(items) if n not in hidden_items]
+
+    def markers(self, matches: list[re.Match[str]]) -> None:
+        if {match.group(2) for match in matches}.issubset(MARKERS):
+            return
+        bad = next(match for match in matches if match.group(2) not in MARKERS)
+        message = f"unknown marker [{bad.group(2)}] on {bad.group(3)}"
+        raise self.fail(message, bad.start(1), _MARKER_HINT)
 
     def unique(self, parsed: Parsed) -> None:
         if len(parsed.positions) == len(parsed):
@@ -159,42 +189,42 @@ class _Checker:
                 raise self.fail(f"{item_id} appears twice (first on line {first})", start)
             seen[item_id] = start
 
-    def notes(self, parsed: Parsed, key: str) -> list[Note]:
-        """Annotations of one key after the first item, outside fences and comments."""
-        starts, hidden, owner = parsed.starts, parsed.hidden, bisect.bisect_right
-        if not starts:
-            return []
-        matches = _NOTES[key].finditer(self.text, starts[0])
-        notes = [
-            (match.start(), match.group(1), owner(starts, match.start()) - 1) for match in matches
-        ]
-        return [note for note in notes if not hidden.inside(note[0])] if hidden.spans else notes
-
-    def annotations(self, parsed: Parsed, key: str) -> None:
-        """Refuse a malformed annotation, or two of a kind, in an item's own lines."""
-        notes = parsed.notes[key]
-        if not all(value and value.strip() for _, value, _ in notes):
-            for note in notes:
-                self.malformed(parsed, key, note)
-        if len({owner for _, _, owner in notes}) < len(notes):
-            self.repeated(parsed, key)
-
-    def malformed(self, parsed: Parsed, key: str, note: Note) -> None:
-        at, value, owner = note
-        if value is not None and value.strip():
+    def notes(self, parsed: Parsed) -> None:
+        """Find annotations; refuse a malformed one, or two of a kind, in an item's own lines."""
+        if not parsed.starts:
             return
-        if at >= parsed.record(owner).own_end:
+        text, starts = self.text, parsed.starts
+        found = [
+            (match.start(), match.start(1) < 0, match.start(2) >= 0)
+            for low, high in parsed.hidden.visible(starts[0], len(text))
+            for match in _ANY_NOTE.finditer(text, low, high)
+        ]
+        for at in (at for at, _, bad in found if bad):
+            self.malformed(parsed, at)
+        for key, is_cmd in zip(_KEYS, (False, True), strict=True):
+            positions = [at for at, cmd, _ in found if cmd is is_cmd]
+            owners = [bisect.bisect_right(starts, at) - 1 for at in positions]
+            parsed.notes[key] = positions, owners
+            if len(set(owners)) < len(owners):
+                self.repeated(parsed, key)
+
+    def malformed(self, parsed: Parsed, at: int) -> None:
+        owner = bisect.bisect_right(parsed.starts, at) - 1
+        if at >= parsed.bounds(owner)[1]:
             return  # not in an item's own lines: loopd never reads it
-        item_id = parsed.ids[owner]
-        if value is None:
-            message = f'{key} annotation on {item_id} is not closed by ")*'
-            raise self.fail(message, at, f'write *({key}: "...")* on one line')
-        raise self.fail(f"empty {key} annotation on {item_id}", at)
+        key = "E2E" if self.text[at + 2] in "eE" else "cmd"
+        value = _NOTE[key].match(self.text, at)
+        problem = "empty" if value else 'not closed by ")* on its line'
+        raise self.fail(
+            f"{key} annotation on {parsed.ids[owner]} is {problem}",
+            at,
+            f'write *({key}: "...")* on one line',
+        )
 
     def repeated(self, parsed: Parsed, key: str) -> None:
         seen: set[int] = set()
-        for at, _, owner in parsed.notes[key]:
-            if at >= parsed.record(owner).own_end:
+        for at, owner in zip(*parsed.notes[key], strict=True):
+            if at >= parsed.bounds(owner)[1]:
                 continue
             if owner in seen:
                 raise self.fail(f"{parsed.ids[owner]} has more than one {key} annotation", at)
@@ -204,11 +234,9 @@ class _Checker:
 def scan(text: str, path: Path | None = None) -> Parsed:
     """Parse ``text``; raise LoopdError naming ``path`` and the line if it is malformed."""
     checker = _Checker(text, path)
-    hidden = Hidden(text)
-    parsed = Parsed(text, checker.items(hidden), hidden)
+    matches, hidden = checker.lines()
+    checker.markers(matches)
+    parsed = Parsed(text, matches, hidden)
     checker.unique(parsed)
-    for key in _NOTES:
-        parsed.notes[key] = checker.notes(parsed, key)
-    for key in _NOTES:
-        checker.annotations(parsed, key)
+    checker.notes(parsed)
     return parsed

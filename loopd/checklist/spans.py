@@ -49,11 +49,12 @@ class Hidden:
     the end of the closing line, or of the text when never closed.
     """
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, openers: list[int]) -> None:
+        """``openers``: sorted offsets of ```, ~~~ or <!-- that begin a line after indentation."""
         self.spans: list[tuple[int, int]] = []
         self.unclosed = -1  # interior start of a fence/comment never closed
         covered = 0
-        for position in _openers(text):
+        for position in openers:
             if position >= covered:
                 covered = self._open(text, position)
         self.starts = [start for start, _ in self.spans]
@@ -83,17 +84,16 @@ class Hidden:
         """End of the interior containing ``position``."""
         return self.spans[bisect.bisect_right(self.starts, position) - 1][1]
 
-
-def _openers(text: str) -> list[int]:
-    """Offsets of ```, ~~~ and <!-- that start a line (after optional indentation)."""
-    found = []
-    for token in ("```", "~~~", "<!--"):
-        position = text.find(token)
-        while position >= 0:
-            if text[text.rfind("\n", 0, position) + 1 : position].strip(" \t") == "":
-                found.append(position)
-            position = text.find(token, line_end(text, position))
-    return sorted(found)
+    def visible(self, start: int, end: int) -> list[tuple[int, int]]:
+        """The parts of ``[start, end)`` outside every interior."""
+        parts = []
+        for low, high in self.spans:
+            if low > start:
+                parts.append((start, min(low, end)))
+            start = max(start, high)
+        if start < end:
+            parts.append((start, end))
+        return [(low, high) for low, high in parts if low < high]
 
 
 def _comment_span(text: str, position: int, opener_end: int) -> tuple[int, bool] | None:
