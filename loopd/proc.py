@@ -5,10 +5,12 @@ we can signal, and every stop escalates through a configured ladder, SIGINT ->
 SIGTERM -> SIGKILL by default, until nothing of it is left.
 
 A process group is not the whole tree: Claude Code, for one, starts each Bash
-tool shell in a session of its own.  So each child also gets a unique
-``LOOPD_PROC_TOKEN`` in its environment, which every descendant inherits, and
-stopping a child signals its group *and* every process carrying its token
-(the way Jenkins' process-tree killer finds a build's strays).
+tool shell in a session of its own.  So each child also gets a unique token,
+appended to ``LOOPD_PROC_TOKENS`` in its environment, which every descendant
+inherits; stopping a child signals its group *and* every process whose
+tokens include its own (the way Jenkins' process-tree killer finds a build's
+strays).  Tokens accumulate down the tree, so the daemon's token also finds
+the agents it started and everything they started.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from pathlib import Path
 from typing import IO
 
 Argv = Sequence[str]
-TOKEN_VAR = "LOOPD_PROC_TOKEN"
+TOKEN_VAR = "LOOPD_PROC_TOKENS"
 LEFTOVER_GRACE = 2.0
 _KILL_ROUNDS = 5
 _POLL = 0.02
@@ -103,10 +105,12 @@ def spawn(
 ) -> Spawned:
     """Start ``argv`` as the leader of a new session; raise FileNotFoundError if missing."""
     token = uuid.uuid4().hex
+    base = os.environ if env is None else env
+    inherited = os.environ.get(TOKEN_VAR, "")
     popen = subprocess.Popen(
         list(argv),
         cwd=cwd,
-        env={**(os.environ if env is None else env), TOKEN_VAR: token},
+        env={**base, TOKEN_VAR: f"{inherited}:{token}" if inherited else token},
         stdin=stdin,
         stdout=stdout,
         stderr=stderr,
@@ -222,9 +226,15 @@ def finish(child: Spawned, grace: float = LEFTOVER_GRACE) -> int | None:
 
 def marked(token: str) -> list[int]:
     """Live processes other than this one whose environment carries ``token``."""
-    entry = f"{TOKEN_VAR}={token}".encode()
     me = os.getpid()
-    return [pid for pid in _all_pids() if pid != me and _has_env(pid, entry) and _is_live(pid)]
+    wanted = token.encode()
+    return [pid for pid in _all_pids() if pid != me and _carries(pid, wanted) and _is_live(pid)]
+
+
+def own_token() -> str | None:
+    """This process's own token, if loopd started it (the last one it inherited)."""
+    tokens = os.environ.get(TOKEN_VAR, "")
+    return tokens.rsplit(":", 1)[-1] or None
 
 
 def group_alive(pgid: int) -> bool:
@@ -246,11 +256,16 @@ def _all_pids() -> list[int]:
     return [int(entry.name) for entry in os.scandir("/proc") if entry.name.isdigit()]
 
 
-def _has_env(pid: int, entry: bytes) -> bool:
+def _carries(pid: int, token: bytes) -> bool:
+    prefix = f"{TOKEN_VAR}=".encode()
     try:
-        return entry in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+        environ = Path(f"/proc/{pid}/environ").read_bytes()
     except OSError:
         return False
+    for entry in environ.split(b"\0"):
+        if entry.startswith(prefix):
+            return token in entry[len(prefix) :].split(b":")
+    return False
 
 
 def _stat_fields(pid: int) -> list[str] | None:

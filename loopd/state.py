@@ -109,6 +109,8 @@ class LoopState:
     stop_reason: str | None = None
     last_task: str | None = None
     task_no_progress: int = 0
+    working_on: str | None = None  # the task or test the loop works on (what "stuck" names)
+    exit_code: int | None = None  # set when the loop has ended
     fingerprints: Mapping[str, str] = field(default_factory=_empty)
     test_attempts: Mapping[str, int] = field(default_factory=_empty)
     test_commands: Mapping[str, str] = field(default_factory=_empty)
@@ -250,6 +252,8 @@ def _machine_yaml(state: LoopState) -> str:
         f"stop_reason: {_optional(state.stop_reason)}",
         f"last_task: {_optional(state.last_task)}",
         f"task_no_progress: {state.task_no_progress}",
+        f"working_on: {_optional(state.working_on)}",
+        f"exit_code: {'null' if state.exit_code is None else state.exit_code}",
         *entries("fingerprints", state.fingerprints, scalar),
         *entries("test_attempts", state.test_attempts, str),
         *entries("test_commands", state.test_commands, scalar),

@@ -38,6 +38,10 @@ def _optional_text(value: Any) -> str | None:
     return None if value is None else _text(value)
 
 
+def _optional_count(value: Any) -> int | None:
+    return None if value is None else _count(value)
+
+
 def _phase(value: Any) -> str:
     # loop-v2 phases are numbers; a hand-written `phase: 3` means "3".
     if isinstance(value, int) and not isinstance(value, bool):
@@ -117,6 +121,8 @@ SCHEMA: dict[str, Callable[[Any], Any]] = {
     "stop_reason": _optional_text,
     "last_task": _optional_text,
     "task_no_progress": _count,
+    "working_on": _optional_text,
+    "exit_code": _optional_count,
     "fingerprints": _map_of(_text),
     "test_attempts": _map_of(_count),
     "test_commands": _map_of(_text),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -91,3 +92,20 @@ def test_descendant_that_left_the_group_is_stopped_too(tmp_path: Path) -> None:
     assert done.ok and done.stdout == "done\n"
     escapee = int(pidfile.read_text())
     assert not Path(f"/proc/{escapee}").exists() or "Z" in Path(f"/proc/{escapee}/stat").read_text()
+
+
+def test_tokens_accumulate_so_an_ancestor_finds_every_descendant(tmp_path: Path) -> None:
+    outer = proc.spawn(
+        [
+            sys.executable,
+            "-c",
+            "from loopd import proc; import sys; c = proc.spawn(['sleep', '300']); "
+            "print(c.pid, flush=True); sys.stdin.read()",
+        ],
+        stdin=subprocess.PIPE,
+    )
+    assert outer.popen.stdout is not None
+    inner = int(outer.popen.stdout.readline())
+    assert inner in outer.members()  # in its own session, but carrying outer's token
+    proc.stop(outer, proc.Escalation.term_then_kill(0.5))
+    assert not Path(f"/proc/{inner}").exists() or "Z" in Path(f"/proc/{inner}/stat").read_text()
