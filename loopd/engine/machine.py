@@ -1,0 +1,111 @@
+"""The loop: phases/loop.yaml as a transitions Machine, driven step by step.
+
+The Machine holds the states and transitions exactly as the YAML declares
+them (no auto transitions), so an outcome a state does not declare is a bug
+caught at once.  Every transition persists the state before the next step
+runs, so a loop killed at any point resumes in the state it was in and
+re-runs that step.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
+
+from transitions import Machine
+
+from loopd.engine.context import Context, StopLoop
+from loopd.engine.spec import STEPS_PACKAGE, LoopSpec
+
+
+class StepFunction(Protocol):
+    def __call__(self, ctx: Context, /, **params: Any) -> str: ...
+
+
+class Interrupted(Exception):  # raised from the SIGTERM/SIGINT handler
+    """The user asked the loop to stop (``loopd stop`` or Ctrl-C)."""
+
+
+def transitions_of(spec: LoopSpec) -> list[dict[str, str]]:
+    return [
+        {"trigger": outcome, "source": state.name, "dest": dest}
+        for state in spec.states.values()
+        for outcome, dest in state.on.items()
+    ]
+
+
+def load_step(name: str) -> StepFunction:
+    module = importlib.import_module(f"{STEPS_PACKAGE}.{name}")
+    step: StepFunction = module.run
+    return step
+
+
+class Loop:
+    """The Machine's model: which state the sprint is in, and how to run it."""
+
+    state: str
+
+    def __init__(self, spec: LoopSpec, ctx: Context, on_step: Callable[[str], None]) -> None:
+        self.spec = spec
+        self.ctx = ctx
+        self.on_step = on_step
+        resume = ctx.state.step if ctx.state.step in spec.states else spec.initial
+        self.machine = Machine(
+            model=self,
+            states=list(spec.states),
+            transitions=transitions_of(spec),
+            initial=resume,
+            auto_transitions=False,
+            after_state_change="_persist",
+        )
+
+    def finished(self) -> bool:
+        return self.state == self.spec.final
+
+    def run_step(self) -> str:
+        """Run the current state's step; return its outcome (a declared trigger)."""
+        state = self.spec.states[self.state]
+        self.on_step(self.state)
+        outcome = load_step(state.step)(self.ctx, **state.params)
+        if outcome not in state.on:
+            raise RuntimeError(f"step {state.step!r} in state {self.state!r} returned {outcome!r}")
+        return outcome
+
+    def advance(self) -> None:
+        """Run one step and take the transition its outcome names."""
+        source = self.state
+        outcome = self.run_step()
+        self.ctx.events.append(
+            "transition", source=source, outcome=outcome, dest=self.spec.states[source].on[outcome]
+        )
+        self.trigger(outcome)
+
+    def _persist(self) -> None:
+        self.ctx.update(self.ctx.state.evolve(step=self.state, phase=self.state))
+
+    if TYPE_CHECKING:  # added to the model by transitions.Machine
+
+        def trigger(self, name: str) -> bool: ...
+
+
+def _on_start(spec: LoopSpec, ctx: Context) -> None:
+    for name in spec.on_start:
+        state = spec.states[name]
+        load_step(state.step)(ctx, **state.params)
+
+
+def run(spec: LoopSpec, ctx: Context, on_step: Callable[[str], None]) -> Loop:
+    """Drive the loop to its final state, or until a step stops it."""
+    loop = Loop(spec, ctx, on_step)
+    resumed = loop.state != spec.initial
+    ctx.update(ctx.state.evolve(step=loop.state, phase=loop.state, stop_reason=None))
+    try:
+        if resumed:
+            _on_start(spec, ctx)
+        while not loop.finished():
+            loop.advance()
+    except StopLoop as stop:
+        ctx.update(ctx.state.evolve(stop_reason=stop.reason))
+        ctx.events.append("stop", reason=stop.reason, step=loop.state)
+    return loop

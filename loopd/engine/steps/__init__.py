@@ -1,0 +1,1 @@
+"""One module per step of phases/loop.yaml; each has ``run(ctx, **params) -> outcome``."""

@@ -1,0 +1,22 @@
+"""STEP 7: all tests ran; more blocked than passed -> value discovery."""
+
+from __future__ import annotations
+
+from loopd.checklist import Status
+from loopd.engine.context import Context
+from loopd.engine.steps.value_discovery import discover
+
+
+def _pending(ctx: Context) -> int:
+    return len(ctx.plan().pending(("BUILD", "INT", "Task"))) + len(ctx.tests().pending())
+
+
+def run(ctx: Context) -> str:
+    tests = ctx.tests().tests()
+    passed = sum(1 for t in tests if t.status is Status.DONE)
+    blocked = sum(1 for t in tests if t.status is Status.BLOCKED)
+    if blocked <= passed:
+        return "ok"
+    ctx.note(f"{blocked} tests blocked, {passed} passed: value discovery")
+    discover(ctx)
+    return "continue" if _pending(ctx) else "ok"

@@ -1,0 +1,25 @@
+"""Completion: the exit code from the test plan (0 full, 2 partial, 1 incomplete)."""
+
+from __future__ import annotations
+
+from loopd.checklist import Status
+from loopd.engine.context import Context
+
+FULL, INCOMPLETE, PARTIAL = 0, 1, 2
+
+
+def exit_code(ctx: Context) -> int:
+    tests = ctx.tests().tests()
+    pending = sum(1 for t in tests if t.status is Status.PENDING)
+    blocked = sum(1 for t in tests if t.status in (Status.BLOCKED, Status.USER))
+    if pending:
+        return INCOMPLETE
+    return PARTIAL if blocked else FULL
+
+
+def run(ctx: Context) -> str:
+    code = exit_code(ctx)
+    words = {FULL: "full success", PARTIAL: "partial success", INCOMPLETE: "incomplete"}
+    ctx.note(f"completion: {words[code]} (exit {code})")
+    ctx.update(ctx.state.evolve(exit_code=code))
+    return "ok"

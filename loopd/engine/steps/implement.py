@@ -1,0 +1,66 @@
+"""STEP 4: build the next task (BUILD > INT > Task).
+
+A task whose text says a user must act is marked [U] and skipped.  A task
+that makes no progress MAX_IMPL_NO_PROGRESS times in a row is marked [B] and
+the loop falls through to testing, as loop-v2 did.
+"""
+
+from __future__ import annotations
+
+import re
+
+from loopd.checklist import Checklist, Item, Status
+from loopd.engine import stuck
+from loopd.engine.context import Context
+from loopd.prompting import as_task
+
+USER_ACTION = re.compile(r"user must|manual|configure.*credentials", re.IGNORECASE)
+
+
+def _done_and_total(plan: Checklist) -> tuple[int, int]:
+    tasks = plan.tasks()
+    return sum(1 for t in tasks if t.status is Status.DONE), len(tasks)
+
+
+def run(ctx: Context) -> str:
+    task = ctx.plan().next_task()
+    if task is None:
+        ctx.note("all implementation tasks complete")
+        return "done"
+    if USER_ACTION.search(task.block):
+        ctx.edit_plan(lambda c: c.set_status(task.id, Status.USER))
+        ctx.note(f"{task.id} needs a user: marked [U]")
+        ctx.commit("implement", f"{task.id} needs a user")
+        return "continue"
+    return _implement(ctx, task)
+
+
+def _implement(ctx: Context, task: Item) -> str:
+    done_before, total_before = _done_and_total(ctx.plan())
+    ctx.update(stuck.mark_worked(ctx.state.evolve(working_on=task.id)))
+    ctx.ask("implement", task=as_task(task), task_id=task.id)
+    done_after, total_after = _done_and_total(ctx.plan())
+    if done_after > done_before:
+        ctx.commit("implement", f"{task.id} done")
+        ctx.update(ctx.state.evolve(last_task=None, task_no_progress=0))
+        return "continue"
+    if total_after > total_before:
+        ctx.note(f"{task.id}: {total_after - total_before} new task(s) planned")
+        ctx.update(ctx.state.evolve(last_task=None, task_no_progress=0))
+        return "continue"
+    return _no_progress(ctx, task)
+
+
+def _no_progress(ctx: Context, task: Item) -> str:
+    same = ctx.state.last_task == task.id
+    count = ctx.state.task_no_progress + 1 if same else 1
+    ctx.update(ctx.state.evolve(last_task=task.id, task_no_progress=count))
+    limit = ctx.config.limits.max_impl_no_progress
+    if count < limit:
+        ctx.note(f"{task.id}: no progress ({count}/{limit})")
+        return "continue"
+    ctx.edit_plan(lambda c: c.set_status(task.id, Status.BLOCKED))
+    ctx.update(ctx.state.evolve(last_task=None, task_no_progress=0))
+    ctx.note(f"{task.id}: no progress {limit} times: marked [B]; proceeding to testing")
+    ctx.commit("implement", f"{task.id} blocked after {limit} attempts without progress")
+    return "done"

@@ -1,0 +1,17 @@
+"""One pass of the outer loop begins: the safety limit, budgets and the stuck detector."""
+
+from __future__ import annotations
+
+from loopd.engine import stuck
+from loopd.engine.context import Context, StopLoop
+
+
+def run(ctx: Context) -> str:
+    state = ctx.state.evolve(loop_iteration=ctx.state.loop_iteration + 1)
+    limit = ctx.config.limits.max_loop_iterations
+    if state.loop_iteration > limit:
+        raise StopLoop(f"MAX_LOOP_ITERATIONS: {limit} passes of the loop without finishing")
+    ctx.check_budgets()
+    state, outcome = stuck.evaluate(ctx, state)
+    ctx.update(state)
+    return outcome

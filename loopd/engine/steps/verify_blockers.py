@@ -1,0 +1,17 @@
+"""STEP 1.5: when the value checklist has BLOCKED items, ask whether any is resolved."""
+
+from __future__ import annotations
+
+from loopd.engine import fingerprint
+from loopd.engine.context import Context
+
+
+def run(ctx: Context) -> str:
+    if not ctx.values().blocked_values():
+        return "ok"
+    before = fingerprint.files(ctx.sprint.value_checklist)
+    ctx.ask("verify-blockers")
+    if fingerprint.files(ctx.sprint.value_checklist) != before:
+        ctx.note("verify-blockers: some blockers resolved")
+        ctx.commit("blockers", "blockers re-checked")
+    return "ok"
