@@ -117,12 +117,32 @@ def bench(name: str, text: str, kind: DocKind, directory: Path, rounds: int) -> 
     return median < TARGET_MS and p95 < TARGET_MS
 
 
+def odd_shapes(rounds: int) -> None:
+    """Shapes that would be quadratic with a careless block search: parse + every Item."""
+    shapes = {
+        "20,000 blank lines inside one block": "- [ ] **BT-1**: a\n"
+        + "\n" * 20_000
+        + "  more\n- [ ] **BT-2**: b\n",
+        "4,000 items nested 40 deep": "".join(
+            f"{'  ' * (n % 40)}- [ ] **BT-{n}**: a\n" for n in range(4000)
+        ),
+    }
+    print("odd shapes:")
+    for label, text in shapes.items():
+        measure(
+            label,
+            max(rounds // 20, 5),
+            lambda _, text=text: Checklist.parse(text, DocKind.PLAN).items,
+        )
+
+
 def main(rounds: int) -> None:
     rng = random.Random(1)
     with tempfile.TemporaryDirectory() as scratch:
         directory = Path(scratch)
         ok = bench("IMPLEMENTATION_PLAN.md", plan(rng), DocKind.PLAN, directory, rounds)
         ok &= bench("BETA_TEST_PLAN_v1.md", beta_plan(rng), DocKind.TEST_PLAN, directory, rounds)
+    odd_shapes(rounds)
     print(f"target: parse + edit + write under {TARGET_MS:g} ms: {'met' if ok else 'MISSED'}")
 
 

@@ -349,8 +349,24 @@ def test_arbitrary_text_parses_or_is_refused(text: str) -> None:
     _parse_both(text)
 
 
+# Pieces glued with odd separators: lines split mid-way, CR alone, blank runs, tabs.
+_PIECES = st.sampled_from(
+    [
+        *("- [ ] **BT-1**: a", "- [x] **BT-2**", "  * [B] **INT-3:** b", "\t+ [U] **Task 4: t** r"),
+        *(" \t - [ ] **BT-7**: t", "     \t- [ ] **BT-8**: u", "\t \t  - x", "   \t  # h"),
+        *("```", "~~~", "<!--", "-->", "# h", "---", "***", "1) x", "x```y", "__ _", "\ufeff"),
+        *("", " ", "\r", "\t", "text", "  text", "   - y", "    deep", "\t\ttabbed"),
+        *('*(cmd: "a")*', '*(E2E: "b"', ")*", '"', '*(cmd: "  ")*', '*(e2e:"q")*'),
+    ]
+)
+_GLUE = st.sampled_from(["\n", "\r\n", "", " ", "\r", "\n\n", "\n \n\t\n"])
+_GLUED = st.lists(st.tuples(_PIECES, _GLUE), max_size=30).map(
+    lambda pairs: "".join(piece + glue for piece, glue in pairs)
+)
+
+
 @_EXAMPLES
-@given(documents())
+@given(st.one_of(documents(), _GLUED))
 def test_near_miss_documents_read_like_the_reference(text: str) -> None:
     checklist, expected = _parse_both(text)
     event("refused" if checklist is None else "parsed")

@@ -74,6 +74,7 @@ class Parsed:
         self._records: dict[int, Record] = {}
         self._bounds: dict[int, tuple[int, int]] = {}
         self._lines: list[int] = []
+        self._last_line_end = -1
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -108,7 +109,10 @@ class Parsed:
         cached = self._bounds.get(n)
         if cached is None:
             text, start = self.text, self.starts[n]
-            end = block_end(text, self.hidden, start, indent_width(self.matches[n].group(1)))
+            if self._last_line_end < 0:
+                self._last_line_end = trim(text, 0, len(text))
+            width = indent_width(self.matches[n].group(1))
+            end = block_end(text, self.hidden, start, width, self._last_line_end)
             child = self.starts[n + 1] if n + 1 < len(self.starts) else end
             cached = self._bounds[n] = end, trim(text, start, child) if child < end else end
         return cached
@@ -194,16 +198,19 @@ class _Checker:
         if not parsed.starts:
             return
         text, starts = self.text, parsed.starts
-        found = [
-            (match.start(), match.start(1) < 0, match.start(2) >= 0)
+        matches = [
+            match
             for low, high in parsed.hidden.visible(starts[0], len(text))
             for match in _ANY_NOTE.finditer(text, low, high)
         ]
-        for at in (at for at, _, bad in found if bad):
-            self.malformed(parsed, at)
-        for key, is_cmd in zip(_KEYS, (False, True), strict=True):
-            positions = [at for at, cmd, _ in found if cmd is is_cmd]
-            owners = [bisect.bisect_right(starts, at) - 1 for at in positions]
+        for match in (match for match in matches if match.start(2) >= 0):
+            self.malformed(parsed, match.start())
+        e2e = [match.start() for match in matches if match.start(1) >= 0]
+        cmd = [match.start() for match in matches if match.start(1) < 0]
+        for key, positions in zip(_KEYS, (e2e, cmd), strict=True):
+            owners = [
+                owner - 1 for owner in map(bisect.bisect_right, itertools.repeat(starts), positions)
+            ]
             parsed.notes[key] = positions, owners
             if len(set(owners)) < len(owners):
                 self.repeated(parsed, key)

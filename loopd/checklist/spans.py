@@ -122,25 +122,47 @@ def _terminator(width: int) -> re.Pattern[str]:
     """The first line ending the block of an item indented ``width`` columns.
 
     That is a line no more indented than the item which follows a blank line
-    or interrupts a paragraph (list item, heading, fence, comment, break).
-    The match starts at the line break of the block's last non-blank line.
+    (group ``after``) or interrupts a paragraph: list item, heading, fence,
+    comment, break (group ``at``).  The match starts at the line break of the
+    block's last non-blank line.  A run of blank lines followed by anything
+    else matches too, with neither group set, so the search can go on past
+    the run instead of rescanning it from each of its lines.
     """
-    stop = r"(?: {4}| {0,3}\t)"
-    upto = "|".join(f"{stop}{{{n}}} {{0,{min(3, width - 4 * n)}}}" for n in range(width // 4 + 1))
-    return re.compile(
-        rf"\n(?P<gap>(?:[ \t\r]*\n)+)?(?:{upto})(?P<at>(?(gap)[^ \t\r\n]|{_INTERRUPT}))"
-    )
+    upto = _indent_upto(width)
+    indent = rf"(?={upto}(?![ \t]))[ \t]*+"  # all of the line's indentation, if narrow enough
+    after_blanks = rf"(?:[ \t\r]*\n)++(?:{indent}(?P<after>[^ \t\r\n]))?"
+    return re.compile(rf"\n(?:{after_blanks}|{indent}(?P<at>{_INTERRUPT}))")
 
 
-def block_end(text: str, hidden: Hidden, start: int, width: int) -> int:
-    """End of the block of the item whose line starts at ``start``, trailing blanks excluded."""
+def _indent_upto(width: int) -> str:
+    """Leading blanks at most ``width`` columns wide: tab stops, then up to 3 spaces.
+
+    Nested, not one alternative per number of stops, so a deeply indented
+    line is turned down in a few steps per tab stop.
+    """
+    spaces = f" {{0,{min(3, width)}}}+"
+    if width < _TAB_STOP:
+        return spaces
+    return rf"(?:(?: {{4}}| {{0,3}}+\t){_indent_upto(width - _TAB_STOP)}|{spaces})"
+
+
+def block_end(text: str, hidden: Hidden, start: int, width: int, last_line_end: int) -> int:
+    """End of the block of the item whose line starts at ``start``, trailing blanks excluded.
+
+    ``last_line_end``: where the text's last non-blank line ends, the block's
+    end when nothing ends it earlier.
+    """
     pattern = _terminator(width)
     position = text.find("\n", start)
     while position >= 0:
         match = pattern.search(text, position)
         if match is None:
             break
-        if not hidden.inside(match.start("at")):
+        at = max(match.start("after"), match.start("at"))
+        if at < 0:
+            position = match.end()  # blank lines, then a line that continues the block
+        elif hidden.inside(at):
+            position = hidden.after(at) - 1
+        else:
             return match.start() + 1
-        position = hidden.after(match.start("at")) - 1
-    return trim(text, start, len(text))
+    return last_line_end
