@@ -1,0 +1,136 @@
+"""Branch setup, as loop-v2 did it: the loop never works on a protected branch.
+
+On main/master/develop, uncommitted work (untracked files too) is stashed
+first, except the paths the loop itself needs to carry along (the sprint's
+own documents, ``.loopd/``).  Then: stay on the sprint's loop branch if
+already there, else resume its newest loop branch, else create
+``<prefix>/<sprint>-YYYYMMDD-HHMMSS``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from git import Repo
+
+from loopd.errors import LoopdError
+from loopd.gitseam.repo import (
+    PROTECTED_BRANCHES,
+    call,
+    git,
+    head_sha,
+    opened,
+    settled_branch,
+    split_z,
+)
+from loopd.gitseam.results import BranchSetup, StashRecord
+
+RUNTIME_DIR = ".loopd"
+_STAMP = "%Y%m%d-%H%M%S"
+
+
+def loop_branch_pattern(prefix: str, sprint: str) -> re.Pattern[str]:
+    """Names of the sprint's loop branches; the time stamp keeps sprint ``s1`` off ``s1-x``'s."""
+    return re.compile(re.escape(f"{prefix}/{sprint}-") + r"\d{8}-\d{6}")
+
+
+def setup_branch(
+    path: Path, sprint: str, prefix: str, now: datetime.datetime, keep: Iterable[Path]
+) -> BranchSetup:
+    """Move the repository at ``path`` onto the sprint's loop branch (see the module doc)."""
+    with opened(path) as repo:
+        current = settled_branch(repo, "set up the sprint branch")
+        name = f"{prefix}/{sprint}-{now.astimezone():{_STAMP}}"
+        _check_name(repo, name)
+        pattern = loop_branch_pattern(prefix, sprint)
+        if pattern.fullmatch(current):
+            return BranchSetup(current, "current", current)
+        unborn = head_sha(repo) is None
+        stash = None
+        if current in PROTECTED_BRANCHES and not unborn:
+            stash = _stash(repo, sprint, current, now, _carried(path, keep))
+        existing = _loop_branches(repo, prefix, pattern)
+        if existing:
+            _switch(repo, [existing[0]], stash)
+            return BranchSetup(existing[0], "resumed", current, stash, unborn)
+        if unborn:
+            # Nothing to branch from: point HEAD at the new name; the first commit makes it.
+            git(repo, "symbolic-ref", "HEAD", f"refs/heads/{name}")
+        else:
+            _switch(repo, ["-c", name], stash)
+        return BranchSetup(name, "created", current, stash, unborn)
+
+
+def _check_name(repo: Repo, name: str) -> None:
+    status, _, _ = call(repo, "check-ref-format", "--branch", name)
+    if status != 0:
+        raise LoopdError(
+            f"{name!r} is not a valid git branch name",
+            hint="check the sprint name and git.branch_prefix",
+        )
+
+
+def _carried(path: Path, keep: Iterable[Path]) -> list[str]:
+    """``keep`` as repo-relative POSIX paths (outside ones dropped), plus the runtime dir."""
+    root = path.resolve()
+    carried = [RUNTIME_DIR]
+    for item in keep:
+        full = (root / item).resolve()
+        if full.is_relative_to(root) and full != root:
+            carried.append(full.relative_to(root).as_posix())
+    return carried
+
+
+def _stash_sha(repo: Repo) -> str | None:
+    status, out, _ = call(repo, "rev-parse", "-q", "--verify", "refs/stash")
+    return out.strip() if status == 0 else None
+
+
+def _stash(
+    repo: Repo, sprint: str, branch: str, now: datetime.datetime, carried: list[str]
+) -> StashRecord | None:
+    before = _stash_sha(repo)
+    stamp = now.isoformat(timespec="seconds")
+    message = f"loopd: uncommitted work on {branch}, saved before sprint {sprint} ({stamp})"
+    excludes = [f":(exclude,literal){p}" for p in carried]
+    status, out, err = call(
+        repo, "stash", "push", "--include-untracked", "-m", message, "--", *excludes
+    )
+    after = _stash_sha(repo)
+    made = None if after is None or after == before else StashRecord(after, message, branch)
+    if status != 0:
+        saved = f"; what was saved: {made.restore_command}" if made else ""
+        raise LoopdError(f"git stash failed: {(err or out).strip()}{saved}")
+    return made
+
+
+def _switch(repo: Repo, args: list[str], stash: StashRecord | None) -> None:
+    status, out, err = call(repo, "switch", "-q", *args)
+    if status == 0:
+        return
+    message = f"git switch {' '.join(args)} failed: {(err or out).strip()}"
+    if stash is not None:
+        back, _, _ = call(repo, "stash", "apply", "-q", stash.sha)
+        message += (
+            f"; your uncommitted work is back in place (and kept as stash {stash.sha})"
+            if back == 0
+            else f"; your uncommitted work is safe: {stash.restore_command}"
+        )
+    raise LoopdError(message, path=Path(repo.working_dir))
+
+
+def _loop_branches(repo: Repo, prefix: str, pattern: re.Pattern[str]) -> list[str]:
+    """The sprint's loop branches, newest commit first (ties: the later time stamp)."""
+    out = git(
+        repo,
+        "for-each-ref",
+        "--sort=-refname",
+        "--sort=-committerdate",
+        "--format=%(refname)%00",
+        f"refs/heads/{prefix}/",
+    )
+    names = [ref.strip().removeprefix("refs/heads/") for ref in split_z(out)]
+    return [n for n in names if n and pattern.fullmatch(n)]

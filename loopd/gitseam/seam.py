@@ -1,0 +1,126 @@
+"""GitSeam: every git operation the loop performs, on one repository.
+
+The engine never runs git itself.  Each call opens the repository afresh
+(see :mod:`loopd.gitseam.repo`), so one GitSeam can live as long as the daemon.
+Everything that changes the repository is also recorded in the events log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, replace
+from pathlib import Path
+from typing import Any
+
+from loopd.clock import Clock, SystemClock
+from loopd.config import GitSettings
+from loopd.events import EventLog
+from loopd.gitseam import branch, changes, commit, ignore
+from loopd.gitseam.repo import branch_of, call, head_sha, opened
+from loopd.gitseam.results import BranchSetup, CommitResult, DiffSummary
+
+HOOK_TIMEOUT = 900.0
+PUSH_TIMEOUT = 300.0
+
+
+class GitSeam:
+    """The loop's git operations on the repository at ``repo``."""
+
+    def __init__(
+        self,
+        repo: Path,
+        settings: GitSettings | None = None,
+        events: EventLog | None = None,
+        clock: Clock | None = None,
+        *,
+        hook_timeout: float = HOOK_TIMEOUT,
+        push_timeout: float = PUSH_TIMEOUT,
+    ) -> None:
+        self.repo = repo
+        self.settings = settings or GitSettings()
+        self.events = events
+        self.clock: Clock = clock or SystemClock()
+        self.hook_timeout = hook_timeout
+        self.push_timeout = push_timeout
+
+    def setup_branch(self, sprint: str, keep: Iterable[Path] = ()) -> BranchSetup:
+        """Get onto the sprint's loop branch, stashing work found on a protected branch.
+
+        ``keep`` (the sprint's own directory, say) stays in the working tree
+        and goes along to the loop branch instead of being stashed; so does
+        ``.loopd/``.  Raises LoopdError on a detached HEAD or mid-rebase/merge.
+        """
+        now = self.clock.now()
+        setup = branch.setup_branch(self.repo, sprint, self.settings.branch_prefix, now, keep)
+        if setup.stash is not None:
+            stash = setup.stash
+            self._emit("git_stash", **asdict(stash), restore=stash.restore_command)
+        self._emit("git_branch", branch=setup.branch, action=setup.action, previous=setup.previous)
+        return setup
+
+    def ensure_gitignore(self) -> list[str]:
+        """Add the secret patterns and ``.loopd/`` to .gitignore where missing; those added."""
+        added = ignore.ensure_gitignore(self.repo)
+        if added:
+            self._emit("git_ignore", added=added)
+        return added
+
+    def auto_commit(self, message: str) -> CommitResult | None:
+        """Stage all changes except likely secrets and commit them with ``message``.
+
+        None when nothing changed (or commits are off in the config).  Files
+        withheld as likely secrets are in the result and the event, also when
+        they were all there was (then ``sha`` is None).  Hooks run; a refusal
+        or a protected branch raises LoopdError.  Pushes when the config says so.
+        """
+        if not self.settings.commit:
+            return None
+        result = commit.auto_commit(self.repo, message, self.hook_timeout)
+        if result is None:
+            return None
+        if result.withheld:
+            withheld = [asdict(w) for w in result.withheld]
+            self._emit("git_withheld", message=message, files=withheld)
+        if result.sha is None:
+            return result
+        self._emit(
+            "git_commit",
+            sha=result.sha,
+            branch=result.branch,
+            message=message,
+            files=len(result.files),
+        )
+        return self._push(result) if self.settings.push else result
+
+    def _push(self, result: CommitResult) -> CommitResult:
+        error = commit.push(self.repo, result.branch, self.push_timeout)
+        self._emit("git_push", branch=result.branch, sha=result.sha, ok=not error, error=error)
+        return replace(result, pushed=not error, push_error=error)
+
+    def head(self) -> str | None:
+        """The sha HEAD points at; None before the first commit."""
+        with opened(self.repo) as repo:
+            return head_sha(repo)
+
+    def current_branch(self) -> str | None:
+        """The checked-out branch; None on a detached HEAD."""
+        with opened(self.repo) as repo:
+            return branch_of(repo)
+
+    def is_dirty(self) -> bool:
+        """Whether anything is uncommitted, untracked (not ignored) files included."""
+        with opened(self.repo) as repo:
+            _, out, _ = call(repo, "status", "--porcelain=v1", "-z", "--untracked-files=all")
+        return bool(out)
+
+    def changes_since(self, base: str | None) -> DiffSummary:
+        """Commits since ``base`` and every file changed since, committed or not."""
+        return changes.changes_since(self.repo, base)
+
+    def changed_files_since(self, base: str | None) -> list[str]:
+        """The paths :meth:`changes_since` reports."""
+        return self.changes_since(base).paths
+
+    def _emit(self, kind: str, **fields: Any) -> None:
+        if self.events is not None:
+            self.events.append(kind, **fields)
