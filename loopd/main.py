@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import click
 
@@ -133,9 +133,33 @@ def doctor(opts: Options, /, sprint: str | None, as_json: bool) -> int:
 @max_iterations_option
 @click.option("--no-watch", is_flag=True, help="Do not re-run when files change.")
 @pass_options
-def start(opts: Options, /, **_: Any) -> int:
-    """Start the loop daemon for SPRINT (detaches unless --foreground)."""
-    return unavailable("start", "the loop engine (issue #4)")
+def start(
+    opts: Options,
+    /,
+    *,
+    sprint: str,
+    foreground: bool,
+    once: bool,
+    max_iterations: int | None,
+    no_watch: bool,
+) -> int:
+    """Start the loop daemon for SPRINT.
+
+    Detaches a daemon (a new session running `loopd run`), prints its pid and
+    returns at once; --foreground stays attached.  The loop resumes where
+    LOOP_STATE.md says it was.  One daemon per sprint.
+    """
+    from loopd.commands.start import start as run_start
+
+    return run_start(
+        repo=opts.repo,
+        sprints_root=opts.sprints_root,
+        sprint=sprint,
+        foreground=foreground,
+        once=once,
+        max_iterations=max_iterations,
+        no_watch=no_watch,
+    )
 
 
 @cli.command()
@@ -144,36 +168,61 @@ def start(opts: Options, /, **_: Any) -> int:
 @max_iterations_option
 @click.option("--no-watch", is_flag=True, help="Do not re-run when files change.")
 @pass_options
-def run(opts: Options, /, **_: Any) -> int:
-    """Run the loop for SPRINT in this process (what the daemon runs)."""
-    return unavailable("run", "the loop engine (issue #4)")
+def run(
+    opts: Options, /, *, sprint: str, once: bool, max_iterations: int | None, no_watch: bool
+) -> int:
+    """Run the loop for SPRINT in this process (what the daemon runs).
+
+    Exit codes: 0 full success, 2 partial (some blocked), 1 incomplete or
+    stopped (limits, budget, stuck, infrastructure), 130 interrupted.
+    """
+    from loopd.commands.run import run as run_loop
+
+    return run_loop(
+        repo=opts.repo,
+        sprints_root=opts.sprints_root,
+        sprint=sprint,
+        once=once,
+        max_iterations=max_iterations,
+        no_watch=no_watch,
+    )
 
 
 @cli.command()
 @sprint_argument
 @click.option("--now", is_flag=True, help="Escalate to SIGKILL instead of waiting for the step.")
 @pass_options
-def stop(opts: Options, /, **_: Any) -> int:
-    """Stop SPRINT's daemon: end the current step cleanly and persist state."""
-    return unavailable("stop", "the loop engine (issue #4)")
+def stop(opts: Options, /, *, sprint: str, now: bool) -> int:
+    """Stop SPRINT's daemon: end the current step cleanly and persist state.
+
+    The interrupted step runs again on the next start.  --now kills the
+    daemon and every process it started if it has not stopped within seconds.
+    """
+    from loopd.commands.stop import stop as run_stop
+
+    return run_stop(repo=opts.repo, sprints_root=opts.sprints_root, sprint=sprint, now=now)
 
 
 @cli.command()
 @sprint_argument
 @click.option("-f", "--follow", is_flag=True, help="Keep printing new lines as they arrive.")
 @pass_options
-def logs(opts: Options, /, **_: Any) -> int:
-    """Print SPRINT's daemon log."""
-    return unavailable("logs", "the loop engine (issue #4)")
+def logs(opts: Options, /, *, sprint: str, follow: bool) -> int:
+    """Print SPRINT's daemon log (-f: follow it while the daemon runs)."""
+    from loopd.commands.logs import logs as run_logs
+
+    return run_logs(repo=opts.repo, sprints_root=opts.sprints_root, sprint=sprint, follow=follow)
 
 
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(["mermaid", "dot"]), default="mermaid")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE.")
 @pass_options
-def graph(opts: Options, /, **_: Any) -> int:
-    """Draw the loop's state machine from phases/ (mermaid or dot)."""
-    return unavailable("graph", "the loop engine (issue #4)")
+def graph(opts: Options, /, *, fmt: Literal["mermaid", "dot"], output: Path | None) -> int:
+    """Draw the loop's state machine from phases/loop.yaml (mermaid or dot)."""
+    from loopd.commands.graph import graph as run_graph
+
+    return run_graph(fmt=fmt, output=output)
 
 
 @cli.command()

@@ -231,10 +231,27 @@ def marked(token: str) -> list[int]:
     return [pid for pid in _all_pids() if pid != me and _carries(pid, wanted) and _is_live(pid)]
 
 
+def adopt_token() -> str:
+    """Give this process a token of its own, inherited by everything it starts.
+
+    A long-lived loopd process (the daemon) calls this once, so that whatever
+    it starts, however deep and in whatever session, can be found by it.
+    """
+    token = uuid.uuid4().hex
+    inherited = os.environ.get(TOKEN_VAR, "")
+    os.environ[TOKEN_VAR] = f"{inherited}:{token}" if inherited else token
+    return token
+
+
 def own_token() -> str | None:
     """This process's own token, if loopd started it (the last one it inherited)."""
     tokens = os.environ.get(TOKEN_VAR, "")
     return tokens.rsplit(":", 1)[-1] or None
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether ``pid`` is a running process (a zombie has finished)."""
+    return _is_live(pid)
 
 
 def group_alive(pgid: int) -> bool:

@@ -142,10 +142,8 @@ class Context:
         """Commit everything changed, as ``loopd(<step>): <message>``, when commits are on."""
         if not self.config.git.commit:
             return None
-        sha = self.git.auto_commit(f"loopd({step}): {message}")
-        if sha:
-            self.events.append("commit", step=step, message=message, sha=sha)
-        return sha
+        done = self.git.auto_commit(f"loopd({step}): {message}")
+        return None if done is None else done.sha  # the git seam records the commit event
 
     def note(self, message: str, **fields: Any) -> None:
         """Tell the user (progress output / daemon log) and record it as an event."""

@@ -23,10 +23,6 @@ class StepFunction(Protocol):
     def __call__(self, ctx: Context, /, **params: Any) -> str: ...
 
 
-class Interrupted(Exception):  # raised from the SIGTERM/SIGINT handler
-    """The user asked the loop to stop (``loopd stop`` or Ctrl-C)."""
-
-
 def transitions_of(spec: LoopSpec) -> list[dict[str, str]]:
     return [
         {"trigger": outcome, "source": state.name, "dest": dest}

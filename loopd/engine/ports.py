@@ -6,7 +6,9 @@ engine) and injected, so tests substitute a real-but-local implementation.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from loopd.agents import AgentRequest, AgentResult
@@ -19,16 +21,33 @@ class Agents(Protocol):
     def call(self, request: AgentRequest) -> AgentResult: ...
 
 
+class BranchLike(Protocol):
+    @property
+    def branch(self) -> str: ...
+    @property
+    def detail(self) -> str: ...
+
+
+class CommitLike(Protocol):
+    @property
+    def sha(self) -> str | None: ...  # None: every change was withheld as a likely secret
+
+
 @dataclass(frozen=True)
 class BranchInfo:
     branch: str
     detail: str = ""
 
 
+@dataclass(frozen=True)
+class CommitInfo:
+    sha: str | None
+
+
 class Git(Protocol):
-    def setup_branch(self, sprint: str) -> BranchInfo: ...
+    def setup_branch(self, sprint: str, keep: Iterable[Path] = ()) -> BranchLike: ...
     def ensure_gitignore(self) -> list[str]: ...
-    def auto_commit(self, message: str) -> str | None: ...
+    def auto_commit(self, message: str) -> CommitLike | None: ...
     def head(self) -> str | None: ...
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import subprocess
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,13 @@ from loopd.checklist import Status
 from loopd.clock import SystemClock
 from loopd.config import Config, default_config
 from loopd.engine.context import Context
-from loopd.engine.ports import BranchInfo, IterationOutcome, ServiceSnapshot, SweepOutcome
+from loopd.engine.ports import (
+    BranchInfo,
+    CommitInfo,
+    IterationOutcome,
+    ServiceSnapshot,
+    SweepOutcome,
+)
 from loopd.events import EventLog
 from loopd.sprint import Sprint, locate
 from loopd.state import load_state
@@ -35,7 +42,7 @@ class LocalGit:
             ["git", *args], cwd=self.repo, check=True, capture_output=True, text=True
         ).stdout.strip()
 
-    def setup_branch(self, sprint: str) -> BranchInfo:
+    def setup_branch(self, sprint: str, keep: Iterable[Path] = ()) -> BranchInfo:
         branch = f"loop-v2/{sprint}-test"
         if self._git("branch", "--show-current") != branch:
             self._git("checkout", "-q", "-B", branch)
@@ -44,12 +51,12 @@ class LocalGit:
     def ensure_gitignore(self) -> list[str]:
         return []
 
-    def auto_commit(self, message: str) -> str | None:
+    def auto_commit(self, message: str) -> CommitInfo | None:
         self._git("add", "-A")
         if not self._git("status", "--porcelain"):
             return None
         self._git("commit", "-q", "-m", message)
-        return self._git("rev-parse", "HEAD")
+        return CommitInfo(self._git("rev-parse", "HEAD"))
 
     def head(self) -> str | None:
         return self._git("rev-parse", "HEAD")

@@ -6,7 +6,9 @@ from loopd.engine.context import Context
 
 
 def run(ctx: Context) -> str:
-    info = ctx.git.setup_branch(ctx.sprint.name)
+    # The sprint's documents come along even when uncommitted: stashing them
+    # away with the user's other work would leave the loop with no vision.
+    info = ctx.git.setup_branch(ctx.sprint.name, keep=[ctx.sprint.dir])
     ctx.note(f"on branch {info.branch}" + (f" ({info.detail})" if info.detail else ""))
     added = ctx.git.ensure_gitignore()
     if added:

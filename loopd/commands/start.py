@@ -1,0 +1,85 @@
+"""``loopd start``: run a sprint's loop as a daemon (or in the foreground)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from loopd import daemon, fsio, proc
+from loopd.commands.run import run
+from loopd.errors import LoopdError
+from loopd.sprint import Sprint, locate
+
+STARTUP_WAIT = 10.0
+
+
+def start(
+    *,
+    repo: Path,
+    sprints_root: str,
+    sprint: str,
+    foreground: bool,
+    once: bool,
+    max_iterations: int | None,
+    no_watch: bool,
+) -> int:
+    """Detach a daemon running ``loopd run`` and return at once, or run attached."""
+    if foreground:
+        return run(
+            repo=repo,
+            sprints_root=sprints_root,
+            sprint=sprint,
+            once=once,
+            max_iterations=max_iterations,
+            no_watch=no_watch,
+        )
+    found = locate(repo, sprints_root, sprint)
+    holder = daemon.running(found)
+    if holder is not None:
+        raise LoopdError(
+            f"sprint {sprint} is already running (pid {holder.pid})",
+            hint=f"follow it: loopd logs -f {sprint}; stop it: loopd stop {sprint}",
+        )
+    argv = [sys.executable, "-m", "loopd", "-C", str(found.repo), "--sprints-root", sprints_root]
+    argv += ["run", sprint, *_flags(once, max_iterations, no_watch)]
+    child = _detach(found, argv)
+    info = _wait_started(found, child)
+    click.echo(f"started loopd for {sprint} (pid {info.pid})")
+    click.echo(f"follow: loopd logs -f {sprint}   status: loopd status {sprint}")
+    click.echo(f"stop:   loopd stop {sprint}")
+    return 0
+
+
+def _flags(once: bool, max_iterations: int | None, no_watch: bool) -> list[str]:
+    flags = ["--once"] if once else []
+    if max_iterations is not None:
+        flags += ["--max-iterations", str(max_iterations)]
+    return flags + (["--no-watch"] if no_watch else [])
+
+
+def _detach(found: Sprint, argv: list[str]) -> proc.Spawned:
+    log = daemon.log_path(found)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("ab") as out:
+        return proc.spawn(argv, cwd=found.repo, stdin=subprocess.DEVNULL, stdout=out, stderr=out)
+
+
+def _wait_started(found: Sprint, child: proc.Spawned) -> daemon.DaemonInfo:
+    """Until the daemon holds its lock; a daemon that dies first is reported with its log."""
+    deadline = time.monotonic() + STARTUP_WAIT
+    while time.monotonic() < deadline:
+        info = daemon.read_info(found)
+        if info is not None and info.pid == child.pid:
+            return info
+        if child.popen.poll() is not None:
+            tail = fsio.read_text(daemon.log_path(found)).strip().splitlines()[-5:]
+            raise LoopdError(
+                f"the daemon exited at once (code {child.popen.returncode}): " + " | ".join(tail),
+                path=daemon.log_path(found),
+            )
+        time.sleep(0.05)
+    return daemon.DaemonInfo(child.pid, None)

@@ -1,0 +1,109 @@
+"""One daemon per sprint: its lock, its pid file, and how it is told to stop.
+
+The lock (``.loopd/<sprint>/lock``) is an flock held for the daemon's whole
+life, so it dies with the process: a killed daemon never blocks the next
+start.  ``daemon.pid`` says who holds it, with the daemon's process token so
+``loopd stop --now`` can find everything it started.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+
+import filelock
+
+from loopd import fsio, proc
+from loopd.errors import LoopdError
+from loopd.sprint import Sprint
+
+
+@dataclass(frozen=True)
+class DaemonInfo:
+    pid: int
+    token: str | None
+
+
+class Interrupted(Exception):
+    """The daemon was asked to stop (SIGTERM from ``loopd stop``, or Ctrl-C)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def lock_path(sprint: Sprint) -> Path:
+    return sprint.runtime / "lock"
+
+
+def pid_path(sprint: Sprint) -> Path:
+    return sprint.runtime / "daemon.pid"
+
+
+def log_path(sprint: Sprint) -> Path:
+    return sprint.runtime / "daemon.log"
+
+
+def read_info(sprint: Sprint) -> DaemonInfo | None:
+    try:
+        data = json.loads(pid_path(sprint).read_text())
+        return DaemonInfo(int(data["pid"]), data.get("token"))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def running(sprint: Sprint) -> DaemonInfo | None:
+    """The live daemon of ``sprint``, if one holds its lock."""
+    lock = filelock.FileLock(lock_path(sprint), timeout=0)
+    try:
+        lock.acquire()
+    except filelock.Timeout:
+        return read_info(sprint) or DaemonInfo(pid=0, token=None)
+    lock.release()
+    return None
+
+
+@contextlib.contextmanager
+def hold(sprint: Sprint) -> Iterator[None]:
+    """Be the sprint's one daemon for the block, or say who already is."""
+    lock_path(sprint).parent.mkdir(parents=True, exist_ok=True)
+    lock = filelock.FileLock(lock_path(sprint), timeout=0)
+    try:
+        lock.acquire()
+    except filelock.Timeout:
+        holder = read_info(sprint)
+        who = f"pid {holder.pid}" if holder else "another process"
+        name = sprint.name
+        raise LoopdError(
+            f"sprint {name} is already running ({who})",
+            hint=f"follow it: loopd logs -f {name}; stop it: loopd stop {name}",
+        ) from None
+    try:
+        mine = {"pid": os.getpid(), "token": proc.adopt_token()}
+        fsio.atomic_write(pid_path(sprint), json.dumps(mine) + "\n")
+        yield
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            pid_path(sprint).unlink()
+        lock.release()
+
+
+@contextlib.contextmanager
+def stop_signals() -> Iterator[None]:
+    """SIGTERM and SIGINT raise :class:`Interrupted` in the main thread for the block."""
+
+    def interrupt(signum: int, _frame: FrameType | None) -> None:
+        raise Interrupted(signum)
+
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

@@ -1,0 +1,124 @@
+"""Wire the engine to the real world: the agent runner, git, services, the test engine."""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Callable
+
+from loopd.agents import AgentRunner
+from loopd.clock import Clock
+from loopd.config import Config
+from loopd.engine.context import Context, StopLoop
+from loopd.engine.ports import (
+    IterationOutcome,
+    ServiceSnapshot,
+    ServiceState,
+    SweepOutcome,
+    TestEngine,
+)
+from loopd.events import EventLog
+from loopd.gitseam import GitSeam
+from loopd.prompting import ServiceReport as ServiceReportContext
+from loopd.services import ServiceManager, ServiceReport
+from loopd.sprint import Sprint
+from loopd.state import load_state
+
+# Services with nothing to start them with are what loop-v2 called greenfield.
+_NOT_RUNNING = frozenset({"failed", "not_configured", "skipped"})
+
+
+class ServicesPort:
+    """The services seam as the engine sees it: reports become snapshots."""
+
+    def __init__(self, manager: ServiceManager) -> None:
+        self.manager = manager
+
+    @staticmethod
+    def snapshot(report: ServiceReport) -> ServiceSnapshot:
+        return ServiceSnapshot(
+            tuple(
+                ServiceState(
+                    name=s.name,
+                    state="failed" if s.state in _NOT_RUNNING else s.state,
+                    evidence=s.evidence,
+                    greenfield=s.state == "not_configured",
+                )
+                for s in report.services
+            )
+        )
+
+    def start_all(self) -> ServiceSnapshot:
+        return self.snapshot(self.manager.start_all())
+
+    def check(self) -> ServiceSnapshot:
+        return self.snapshot(self.manager.check())
+
+    def stop_all(self) -> None:
+        self.manager.stop_all()
+
+
+def _fix_service(ctx: Context, name: str, evidence: str) -> None:
+    """The fix-service agent, with the failed start's log tail as its evidence."""
+    report = ServiceReportContext(name=name, state="failed", evidence=evidence)
+    ctx.ask("fix-service", role="service", services=(report,))
+
+
+def run_id(clock: Clock) -> str:
+    """``YYYYMMDD-HHMMSS-<pid>``: sorts by time, unique per daemon."""
+    return f"{clock.now():%Y%m%d-%H%M%S}-{os.getpid()}"
+
+
+class _LazyTestEngine:
+    """The evidence-driven test engine (loopd.testengine), loaded when testing starts."""
+
+    def __init__(self) -> None:
+        self._engine: TestEngine | None = None
+
+    def _get(self) -> TestEngine:
+        if self._engine is None:
+            try:
+                module = importlib.import_module("loopd.testengine")
+                self._engine = module.EvidenceTestEngine()
+            except (ImportError, AttributeError):
+                raise StopLoop(
+                    "running tests is not available yet: the test engine lands with issue #5"
+                ) from None
+        return self._engine
+
+    def iteration(self, ctx: Context) -> IterationOutcome:
+        return self._get().iteration(ctx)
+
+    def sweep(self, ctx: Context, trigger: str) -> SweepOutcome:
+        return self._get().sweep(ctx, trigger)
+
+
+def build(
+    sprint: Sprint,
+    config: Config,
+    clock: Clock,
+    report: Callable[[str], None],
+    tests_engine: TestEngine | None = None,
+) -> Context:
+    """A Context with every seam real, state loaded from LOOP_STATE.md."""
+    events = EventLog(sprint.runtime / "events.jsonl")
+    runs = sprint.runtime / "runs" / run_id(clock)
+    agents = AgentRunner(config, sprint, runs, events, clock)
+    manager = ServiceManager(sprint, config, clock)
+    ctx = Context(
+        sprint=sprint,
+        config=config,
+        state=load_state(sprint.state_file),
+        agents=agents,
+        git=GitSeam(sprint.repo, config.git, events, clock),
+        services=ServicesPort(manager),
+        tests_engine=tests_engine or _LazyTestEngine(),
+        events=events,
+        clock=clock,
+        report=report,
+        started_monotonic=clock.monotonic(),
+    )
+    manager.fix_service = lambda name, evidence: _fix_service(ctx, name, evidence)
+    if ctx.state.started is None:
+        ctx.state = ctx.state.evolve(sprint=sprint.name, started=clock.now())
+    return ctx

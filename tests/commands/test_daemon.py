@@ -1,0 +1,140 @@
+"""start / run / stop / logs through the real CLI, as separate processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from loopd import proc
+from loopd.state import load_state
+from tests.cli import run_cli
+
+SD = "$LOOPD_SPRINT_DIR"
+PLAN = "# Plan\n\n- [ ] **BUILD-001**: make it\n"
+
+
+def _setup(repo: Path, rules: list[dict[str, Any]]) -> None:
+    loopd_dir = repo / ".loopd"
+    loopd_dir.mkdir(exist_ok=True)
+    (loopd_dir / "replay.yaml").write_text(yaml.safe_dump({"rules": rules}, sort_keys=False))
+    config = {"agent": {"backend": "replay", "replay_script": ".loopd/replay.yaml"}}
+    (loopd_dir / "config.yaml").write_text(yaml.safe_dump(config))
+
+
+def _planning_rules(slow_prompt: str | None = None) -> list[dict[str, Any]]:
+    rules: list[dict[str, Any]] = [
+        {
+            "name": "plan",
+            "when": {"prompt": "plan"},
+            "do": [{"write": {"path": f"{SD}/IMPLEMENTATION_PLAN.md", "content": PLAN}}],
+        },
+    ]
+    if slow_prompt:
+        rules.append(
+            {
+                "name": "slow",
+                "when": {"prompt": slow_prompt},
+                "do": [{"run": "sleep 300 & echo $! > slow.pid; wait"}],
+            }
+        )
+    rules.append({"name": "rest", "do": [{"print": "ok"}]})
+    return rules
+
+
+def _loopd(
+    repo: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "loopd", "-C", str(repo), *args],
+        check=False, capture_output=True, text=True, timeout=120,
+        env={**os.environ, **(env or {})},
+    )  # fmt: skip
+
+
+def _wait_for(predicate: Any, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(0.05)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+
+
+def test_budget_stop_exits_1_with_the_reason_in_status(repo: Path, sprint_dir: Path) -> None:
+    _setup(repo, _planning_rules())
+    done = _loopd(repo, "run", "s1", "--once", env={"LOOPD_BUDGETS_MAX_AGENT_CALLS": "3"})
+    assert done.returncode == 1, done.stderr
+    assert "stopped: budget: 3 agent calls reached budgets.max_agent_calls" in done.stdout
+    status = json.loads(run_cli(repo, "status", "s1", "--json").out)
+    assert status["stop_reason"].startswith("budget: 3 agent calls")
+    assert status["agents"]  # per-role totals from events.jsonl
+
+
+def test_start_detaches_refuses_a_second_and_stop_ends_the_agent(
+    repo: Path, sprint_dir: Path
+) -> None:
+    _setup(repo, _planning_rules(slow_prompt="craap"))
+    started = _loopd(repo, "start", "s1", "--once")
+    assert started.returncode == 0, started.stderr
+    pid = int(started.stdout.split("(pid ")[1].split(")")[0])
+    _wait_for((repo / "slow.pid").exists)
+    slow = int((repo / "slow.pid").read_text())
+    assert _alive(pid) and _alive(slow)
+
+    again = _loopd(repo, "start", "s1")
+    assert again.returncode == 1 and f"already running (pid {pid})" in again.stderr
+
+    stopped = _loopd(repo, "stop", "s1")
+    assert stopped.returncode == 0, stopped.stdout + stopped.stderr
+    assert not _alive(pid) and not _alive(slow)
+    state = load_state(sprint_dir / "LOOP_STATE.md")
+    assert state.step == "gate_craap" and state.stop_reason == "stopped by loopd stop"
+    log = _loopd(repo, "logs", "s1")
+    assert "step gate_craap" in log.stdout
+
+
+def test_kill_9_then_start_again_resumes_in_the_same_state(repo: Path, sprint_dir: Path) -> None:
+    _setup(repo, _planning_rules(slow_prompt="clarity"))
+    daemon = proc.spawn([sys.executable, "-m", "loopd", "-C", str(repo), "run", "s1", "--once"])
+    _wait_for((repo / "slow.pid").exists)
+    os.kill(daemon.pid, signal.SIGKILL)
+    daemon.popen.wait()
+    killed = load_state(sprint_dir / "LOOP_STATE.md")
+    assert killed.step == "gate_clarity" and killed.gate_passed("craap")
+    calls = killed.counters["agent_calls"]
+
+    _setup(repo, _planning_rules())  # the agent no longer hangs
+    done = _loopd(
+        repo, "run", "s1", "--once", env={"LOOPD_BUDGETS_MAX_AGENT_CALLS": str(calls + 1)}
+    )
+    assert "step gate_clarity" in done.stdout, done.stdout + done.stderr
+    resumed = load_state(sprint_dir / "LOOP_STATE.md")
+    assert resumed.gate_passed("clarity") and resumed.counters["agent_calls"] == calls + 1
+
+
+def test_stop_when_nothing_runs(repo: Path, sprint_dir: Path) -> None:
+    result = run_cli(repo, "stop", "s1")
+    assert result.code == 0 and "no daemon is running" in result.out
+
+
+def test_graph_draws_the_loop(repo: Path, tmp_path: Path) -> None:
+    mermaid = run_cli(repo, "graph")
+    assert mermaid.code == 0 and "stateDiagram-v2" in mermaid.out
+    assert "final_sweep --> loop_start: regressions" in mermaid.out
+    out = tmp_path / "loop.dot"
+    assert run_cli(repo, "graph", "--format", "dot", "--output", str(out)).code == 0
+    assert out.read_text().startswith('digraph "loopd sprint loop"')
