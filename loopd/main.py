@@ -249,9 +249,25 @@ def regression(opts: Options, /, **_: Any) -> int:
 @click.argument("action", type=click.Choice(["up", "down", "status"]), default="status")
 @json_option
 @pass_options
-def services(opts: Options, /, **_: Any) -> int:
-    """Check SPRINT's services by hand: bring them up, down, or show their state."""
-    return unavailable("services", "services (issue #6)")
+def services(
+    opts: Options, /, *, sprint: str, action: Literal["up", "down", "status"], as_json: bool
+) -> int:
+    """Check SPRINT's services by hand: bring them up, down, or show their state.
+
+    Services come from the sprint's services.yaml, a compose file, or
+    package.json dev/start scripts (loop-v2's npm backend/frontend).  up and
+    status exit 1 when a service is not running; down stops only what loopd
+    started.
+    """
+    from loopd.commands.services import services as run_services
+
+    return run_services(
+        repo=opts.repo,
+        sprints_root=opts.sprints_root,
+        sprint=sprint,
+        action=action,
+        as_json=as_json,
+    )
 
 
 @cli.group()
