@@ -1,0 +1,161 @@
+"""Running one check of one test: a command, an E2E test, or the test-runner agent.
+
+Which way a test runs, in order: its ``*(cmd: "...")*`` (``bash -c`` from
+the repo root), its ``*(E2E: "name")*`` (``tests.e2e_command`` in
+``tests.e2e_test_dir``), the REPRO command loopd learned from an earlier
+agent run, else the test-runner agent.  Commands run through
+:mod:`loopd.proc` (own process group, the timeout, output captured) and are
+thread-safe; an agent check goes through :meth:`Context.ask`, so budgets and
+cost accounting apply.  Everything an observation holds is redacted.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from loopd import proc
+from loopd.agents import AgentResult
+from loopd.checklist import Item
+from loopd.config import Config
+from loopd.prompting.context import HowRan
+from loopd.testengine import junit
+from loopd.testengine.evidence import Observation
+from loopd.testengine.protocol import BLOCKED_FIXABLE, FAIL, PASS, parse_report
+from loopd.testengine.redact import Redactor
+
+# bash: 126 found but not executable, 127 not found: the check cannot run at all.
+CANNOT_RUN = frozenset({126, 127})
+NO_RESULT_NOTE = "[loopd: the test runner's answer has no RESULT line, so this counts as FAIL]"
+
+
+@dataclass(frozen=True)
+class Check:
+    """How one test is checked: ``command`` is None for the agent path."""
+
+    item: Item
+    how: HowRan
+    command: str | None
+    cwd: Path
+    learned: bool = False
+
+    @property
+    def deterministic(self) -> bool:
+        return self.command is not None
+
+
+def plan_check(item: Item, config: Config, repo: Path, learned: Mapping[str, str]) -> Check:
+    """The way ``item`` is checked (see the module doc)."""
+    if item.cmd:
+        return Check(item, "cmd", item.cmd, repo)
+    if item.e2e:
+        command = config.tests.e2e_command.replace("{name}", shlex.quote(item.e2e))
+        return Check(item, "e2e", command, repo / config.tests.e2e_test_dir)
+    if item.id in learned:
+        return Check(item, "cmd", learned[item.id], repo, learned=True)
+    return Check(item, "agent", None, repo)
+
+
+@dataclass(frozen=True)
+class CommandRunner:
+    """Runs command checks: timeout, kill grace, redaction, where JUnit reports go."""
+
+    timeout: float
+    kill_grace: float
+    redact: Redactor
+    scratch: Path
+
+    def run(self, check: Check) -> Observation:
+        """Run ``check``'s command and observe it."""
+        assert check.command is not None, "an agent check has no command"
+        offered = self.scratch / f"junit-{uuid.uuid4().hex}.xml"
+        env = _environment(check.item.id, offered)
+        since = time.time() - 1.0  # mtimes are coarse on some filesystems
+        done = proc.run(
+            ["bash", "-c", check.command],
+            cwd=check.cwd,
+            env=env,
+            timeout=self.timeout,
+            escalation=proc.Escalation.term_then_kill(self.kill_grace),
+        )
+        reports = junit.find_reports(check.command, check.cwd, offered, since)
+        lines = junit.failure_messages(reports) if not done.ok else []
+        offered.unlink(missing_ok=True)
+        return Observation(
+            test_id=check.item.id,
+            verdict=_command_verdict(done),
+            how=check.how,
+            command=self.redact(check.command),
+            exit_code=None if done.timed_out else done.returncode,
+            timed_out=done.timed_out,
+            duration=done.duration,
+            lines=self.redact.lines(lines),
+            output=self.redact(done.output),
+        )
+
+
+def _environment(test_id: str, offered: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("CLAUDECODE", None)
+    env["LOOPD_TEST_ID"] = test_id
+    env["LOOPD_JUNIT_XML"] = str(offered)
+    env.setdefault("PLAYWRIGHT_JUNIT_OUTPUT_NAME", str(offered))
+    return env
+
+
+def _command_verdict(done: proc.Completed) -> str:
+    if done.ok:
+        return PASS
+    if not done.timed_out and done.returncode in CANNOT_RUN:
+        return BLOCKED_FIXABLE
+    return FAIL
+
+
+def observe_agent(check: Check, result: AgentResult, redact: Redactor) -> Observation:
+    """The observation in a test-runner agent's answer (RESULT / EVIDENCE / REPRO)."""
+    answer = result.text or result.output
+    report = parse_report(answer)
+    log = answer + (f"\n--- stderr ---\n{result.stderr}" if result.stderr.strip() else "")
+    if not report.found:
+        log = f"{NO_RESULT_NOTE}\n{log}"
+    return Observation(
+        test_id=check.item.id,
+        verdict=FAIL if result.timed_out and report.verdict == PASS else report.verdict,
+        how="agent",
+        command=None,
+        exit_code=result.returncode,
+        timed_out=result.timed_out,
+        duration=result.duration,
+        lines=redact.lines(report.evidence),
+        output=redact(log),
+        repro=redact(report.repro) if report.repro else None,
+    )
+
+
+def run_all(
+    checks: list[Check],
+    commands: CommandRunner,
+    agent: Callable[[Check], Observation],
+    parallelism: int,
+) -> list[Observation]:
+    """Observe every check, in the order given.
+
+    Commands run on up to ``parallelism`` threads while agent checks run one
+    at a time on this thread (the context is not shared across threads).
+    """
+    observed: dict[int, Observation] = {}
+    command_checks = [(n, c) for n, c in enumerate(checks) if c.deterministic]
+    with ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool:
+        futures = {n: pool.submit(commands.run, c) for n, c in command_checks}
+        for n, check in enumerate(checks):
+            if not check.deterministic:
+                observed[n] = agent(check)
+        for n, future in futures.items():
+            observed[n] = future.result()
+    return [observed[n] for n in range(len(checks))]

@@ -1,0 +1,105 @@
+"""The test engine port's implementation: evidence-driven rounds and deterministic regression."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from loopd.engine.context import Context
+from loopd.engine.ports import IterationOutcome, SweepOutcome
+from loopd.gitseam import GitSeam
+from loopd.testengine import regression, rounds
+from loopd.testengine.changes import Changes
+from loopd.testengine.evidence import RunFiles
+from loopd.testengine.redact import Redactor
+from loopd.testengine.session import Session
+
+
+class EvidenceTestEngine:
+    """Runs STEP 6 rounds and regression sweeps for the loop (the ``TestEngine`` port).
+
+    ``rng`` decides spot checks and their samples (seed it for a repeatable
+    run).  ``changes`` tells what a fixer changed; by default the context's
+    git seam when it can, else ``git`` itself.  ``run_dir`` holds evidence
+    files; by default the agent runner's run directory, so evidence and
+    agent calls share one numbering.
+    """
+
+    def __init__(
+        self,
+        rng: random.Random | None = None,
+        *,
+        changes: Changes | None = None,
+        run_dir: Path | None = None,
+    ) -> None:
+        self.rng = rng or random.Random()
+        self.changes = changes
+        self.run_dir = run_dir
+
+    def session(self, ctx: Context) -> Session:
+        """The tools for one call on ``ctx``."""
+        repo = ctx.sprint.repo
+        return Session(
+            ctx=ctx,
+            redact=Redactor.for_repo(repo),
+            files=RunFiles(repo, self._run_dir(ctx)),
+            changes=self._changes(ctx),
+            rng=self.rng,
+        )
+
+    def _run_dir(self, ctx: Context) -> Path:
+        if self.run_dir is not None:
+            return self.run_dir
+        shared = getattr(ctx.agents, "run_dir", None)
+        if isinstance(shared, Path):
+            return shared
+        stamp = ctx.clock.now().strftime("%Y%m%d-%H%M%S")
+        self.run_dir = ctx.sprint.runtime / "runs" / f"tests-{stamp}"
+        return self.run_dir
+
+    def _changes(self, ctx: Context) -> Changes:
+        if self.changes is not None:
+            return self.changes
+        if isinstance(ctx.git, Changes):
+            return ctx.git
+        return GitSeam(ctx.sprint.repo, ctx.config.git)
+
+    def iteration(self, ctx: Context) -> IterationOutcome:
+        """One round (see :mod:`loopd.testengine.rounds`), then any regression it calls for."""
+        session = self.session(ctx)
+        current, ending = rounds.run_round(session)
+        if ending != "stop":
+            self._after_round(session)
+        return rounds.outcome(current, ending)
+
+    def _after_round(self, session: Session) -> None:
+        ctx = session.ctx
+        limits = ctx.config.limits
+        fixes = ctx.state.counter(rounds.FIXES_SINCE_REGRESSION)
+        if fixes and fixes >= limits.regression_check_interval:
+            self._sweep(session, "interval")
+            ctx.update(ctx.state.with_counter(rounds.FIXES_SINCE_REGRESSION, 0))
+        if (
+            limits.spot_check_probability
+            and self.rng.randrange(100) < limits.spot_check_probability
+        ):
+            self._sweep(session, "spot")
+
+    def sweep(self, ctx: Context, trigger: str) -> SweepOutcome:
+        """A regression check for ``trigger`` (interval, spot, completion, manual)."""
+        report = self._sweep(self.session(ctx), trigger)
+        return SweepOutcome(len(report.checked), tuple(r.test_id for r in report.regressions))
+
+    def report(self, ctx: Context, trigger: str) -> regression.SweepReport:
+        """A regression check, with everything it observed (for ``loopd regression``)."""
+        return self._sweep(self.session(ctx), trigger)
+
+    def _sweep(self, session: Session, trigger: str) -> regression.SweepReport:
+        report = regression.sweep(session, trigger)
+        if report.checked:
+            found = len(report.regressions)
+            message = (
+                f"{trigger} regression check: {len(report.checked)} checked, {found} regressed"
+            )
+            session.ctx.commit("regression", message)
+        return report

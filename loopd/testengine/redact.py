@@ -1,0 +1,165 @@
+"""Secrets out of everything loopd stores or passes on from a test run.
+
+Test output is copied into evidence files, the events log, fix prompts and
+plan tasks that end up in git, so a token a test printed must not travel with
+it.  :class:`Redactor` replaces, in this order:
+
+1. values from the repo's ``.env`` files (secret-named keys: any value of 4+
+   characters; other keys: values that look generated, 12+ characters with
+   letters and digits, so ``PORT=8000`` or ``HOST=localhost`` stay readable);
+2. PEM private-key blocks;
+3. ``Authorization:``/``Cookie:`` header values (the auth scheme word is kept);
+4. values of secret-named keys and flags: ``password=``, ``"api_key": "..."``,
+   ``--token xyz``, ``?access_token=...``;
+5. credentials in URLs (``https://user:PASSWORD@host``);
+6. well-known token shapes (GitHub, GitLab, Slack, AWS, Google, OpenAI,
+   Anthropic, Stripe, npm keys, JWTs).
+
+Every replacement is :data:`MARK` (``[REDACTED]``, or ``[REDACTED:NAME]`` for
+a ``.env`` value), and redacting twice changes nothing more.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+from loopd.testengine.walk import files_below
+
+MARK = "[REDACTED]"
+
+_SECRET_WORDS = (
+    r"pass(?:word|wd|phrase)|pwd|secret|token|api[_-]?key|apikey|access[_-]?key"
+    r"|private[_-]?key|client[_-]?secret|credentials?|auth[_-]?key|session[_-]?(?:id|key)"
+    r"|signing[_-]?key|encryption[_-]?key|dsn"
+)
+_SECRET_NAME = re.compile(rf"(?i)(?:{_SECRET_WORDS})")
+
+_PEM = re.compile(
+    r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----.*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|\Z)",
+    re.DOTALL,
+)
+_AUTH_HEADER = re.compile(
+    r"(?i)(\b(?:proxy-)?authorization[\"']?[ \t]*[:=][ \t]*[\"']?)"
+    r"((?:bearer|basic|token|digest|negotiate|apikey)[ \t]+)?([^\s\"',;]+)"
+)
+_COOKIE_HEADER = re.compile(r"(?im)(\b(?:set-)?cookie[\"']?[ \t]*[:=][ \t]*[\"']?)([^\r\n\"']+)")
+# name = value, name: value, "name": "value", name=value in query strings.
+_KEY_VALUE = re.compile(
+    rf"(?i)(\b[\w.-]*(?:{_SECRET_WORDS})[\w.-]*[\"']?[ \t]*(?::|=|=>)[ \t]*[\"']?)"
+    r"(?!\[REDACTED)([^\s\"',;&<>]+)"
+)
+_FLAG_VALUE = re.compile(
+    rf"(?i)(--?[\w-]*(?:{_SECRET_WORDS})[\w-]*[ \t]+[\"']?)(?!\[REDACTED)(?!-)([^\s\"']+)"
+)
+_URL_CREDENTIALS = re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://[^/\s:@]+:)([^@\s/]+)(@)")
+_TOKEN_SHAPES = re.compile(
+    r"\b(?:"
+    r"gh[opsur]_[A-Za-z0-9]{20,}"
+    r"|github_pat_\w{20,}"
+    r"|glpat-[\w-]{20,}"
+    r"|xox[abprs]-[A-Za-z0-9-]{10,}"
+    r"|(?:AKIA|ASIA)[0-9A-Z]{16}"
+    r"|AIza[0-9A-Za-z_-]{35}"
+    r"|sk-(?:ant-|proj-)?[A-Za-z0-9_-]{16,}"
+    r"|(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{10,}"
+    r"|npm_[A-Za-z0-9]{36}"
+    r"|eyJ[\w-]{5,}\.eyJ[\w-]{5,}\.[\w-]{5,}"
+    r")"
+)
+_GENERATED = re.compile(r"^(?=.*[A-Za-z])(?=.*\d)[^\s]{12,}$")
+_EXAMPLE_SUFFIXES = (".example", ".sample", ".template", ".dist")
+ENV_SEARCH_DEPTH = 3
+
+
+@dataclass(frozen=True)
+class Redactor:
+    """Redacts known secret values (from ``.env`` files) and secret-looking text.
+
+    ``values`` pairs a secret value with the name it is shown under.
+    """
+
+    values: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def for_repo(cls, repo: Path) -> Redactor:
+        """A redactor knowing the secret values of ``repo``'s ``.env`` files."""
+        return cls.with_values(env_secrets(repo))
+
+    @classmethod
+    def with_values(cls, values: Iterable[tuple[str, str]]) -> Redactor:
+        """A redactor for these ``(name, value)`` pairs, longest value first."""
+        unique = {value: name for name, value in values if value}
+        ordered = sorted(unique.items(), key=lambda pair: -len(pair[0]))
+        return cls(values=tuple(ordered))
+
+    def __call__(self, text: str) -> str:
+        """``text`` with every secret replaced by a redaction mark."""
+        if not text:
+            return text
+        if self.values:
+            text = self._known.sub(self._mark_known, text)
+        text = _PEM.sub(MARK, text)
+        text = _AUTH_HEADER.sub(_keep_scheme, text)
+        text = _COOKIE_HEADER.sub(lambda m: m.group(1) + MARK, text)
+        text = _KEY_VALUE.sub(lambda m: m.group(1) + MARK, text)
+        text = _FLAG_VALUE.sub(lambda m: m.group(1) + MARK, text)
+        text = _URL_CREDENTIALS.sub(lambda m: m.group(1) + MARK + m.group(3), text)
+        return _TOKEN_SHAPES.sub(MARK, text)
+
+    @functools.cached_property
+    def _known(self) -> re.Pattern[str]:
+        # Existing marks match first and are kept whole, so a value that happens
+        # to occur inside a mark never rewrites it: redacting twice is stable.
+        values = "|".join(re.escape(value) for value, _ in self.values)
+        return re.compile(rf"\[REDACTED[^\]]*\]|{values}")
+
+    def _mark_known(self, match: re.Match[str]) -> str:
+        found = match.group(0)
+        if found.startswith("[REDACTED"):
+            return found
+        return f"[REDACTED:{dict(self.values)[found]}]"
+
+    def lines(self, lines: Iterable[str]) -> tuple[str, ...]:
+        """Each of ``lines`` redacted."""
+        return tuple(self(line) for line in lines)
+
+
+def _keep_scheme(match: re.Match[str]) -> str:
+    if match.group(3).startswith("[REDACTED"):
+        return match.group(0)
+    return f"{match.group(1)}{match.group(2) or ''}{MARK}"
+
+
+def env_secrets(repo: Path) -> list[tuple[str, str]]:
+    """``(name, value)`` of every value in ``repo``'s ``.env`` files worth redacting."""
+    found: list[tuple[str, str]] = []
+    for path in env_files(repo):
+        for name, value in dotenv_values(path, interpolate=False).items():
+            if value and worth_redacting(name, value):
+                found.append((name, value))
+    return found
+
+
+def worth_redacting(name: str, value: str) -> bool:
+    """Whether a ``.env`` value is a secret, judged by its key's name and its shape."""
+    value = value.strip()
+    if _SECRET_NAME.search(name):
+        return len(value) >= 4
+    return bool(_GENERATED.match(value)) and "://" not in value and value[0] not in "/."
+
+
+def env_files(repo: Path, depth: int = ENV_SEARCH_DEPTH) -> list[Path]:
+    """``.env`` and ``.env.*`` files in ``repo`` (examples excluded), ``depth`` levels down."""
+    return sorted(files_below(repo, depth, lambda path: _is_env_file(path.name)))
+
+
+def _is_env_file(name: str) -> bool:
+    if name != ".env" and not name.startswith(".env."):
+        return False
+    return not name.endswith(_EXAMPLE_SUFFIXES)

@@ -1,0 +1,169 @@
+"""STEP 6 as a round: check what can be checked, fix each failure cluster once, re-test.
+
+A round checks every pending test that has a command (cmd, E2E or a learned
+REPRO; they are cheap and run in parallel) and the next pending test that
+needs the test-runner agent.  Failures are grouped by signature and the
+biggest group goes to ONE fixer; then every member is re-tested, along with
+the other failing command tests (a fix often mends more than its own
+cluster).  A re-test is the next attempt's check: failures are regrouped
+and fixed again until every test of the round passed or is blocked.  With
+``policy.fixer_per_test`` a round is loop-v2's iteration: one test, its own
+fixer.
+
+Commits: after the first checks (and before every fix, so a fix's diff stat
+is its own) and after every fix's re-test, with messages like
+``BT-007 passes after FIX-BT-007``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from loopd.checklist import Item, Status
+from loopd.engine.ports import IterationOutcome
+from loopd.testengine import outcomes
+from loopd.testengine.checks import Check, plan_check
+from loopd.testengine.fixer import Cluster, clusters, fix
+from loopd.testengine.outcomes import Failure
+from loopd.testengine.session import Session
+
+MESSAGE_PHRASES = 4
+FIXES_SINCE_REGRESSION = "fixes_since_regression"
+
+
+@dataclass
+class Round:
+    """One test round's progress, for its outcome and its commit messages."""
+
+    session: Session
+    phrases: list[str] = field(default_factory=list)
+    new_tasks: list[str] = field(default_factory=list)
+    passed: list[str] = field(default_factory=list)
+    first: tuple[str, str] | None = None
+    stopped: str = ""
+
+    def check(self, checks: list[Check], *, after_fix: str | None = None) -> list[Failure]:
+        """Check ``checks`` and handle each result; the failures left to fix."""
+        ctx = self.session.ctx
+        attempts = {c.item.id: ctx.state.attempts(c.item.id) + 1 for c in checks}
+        observed = self.session.observe(checks, role="test", attempts=attempts)
+        failing: list[Failure] = []
+        for check, observation in zip(checks, observed, strict=True):
+            self.first = self.first or (check.item.id, observation.verdict)
+            if observation.passed:
+                self._passed(check, after_fix)
+                self.session.log(observation, "retest" if after_fix else "test")
+                self.session.learn(check, observation)
+                continue
+            failure = outcomes.failed(self.session, check, observation, after_fix=bool(after_fix))
+            if self._keep(failure, after_fix=bool(after_fix)):
+                failing.append(failure)
+        return failing
+
+    def _passed(self, check: Check, after_fix: str | None) -> None:
+        outcomes.passed(self.session.ctx, check.item.id)
+        self.passed.append(check.item.id)
+        self.phrases.append(
+            f"{check.item.id} passes" + (f" after {after_fix}" if after_fix else "")
+        )
+
+    def _keep(self, failure: Failure, *, after_fix: bool) -> bool:
+        ctx = self.session.ctx
+        test_id = failure.item.id
+        if outcomes.exhausted(ctx, failure, after_fix=after_fix):
+            count = outcomes.block(ctx, test_id)
+            self.phrases.append(f"{test_id} blocked after {failure.record.attempt} attempt(s)")
+            ctx.note(f"{test_id} blocked: {failure.record.short}")
+            limit = ctx.config.limits.max_consecutive_blocked
+            if limit and count >= limit:
+                self.stopped = f"MAX_CONSECUTIVE_BLOCKED: {count} tests blocked in a row"
+            return False
+        opened = outcomes.open_failure_task(ctx, failure)
+        if opened:
+            self.new_tasks.append(opened)
+            self.phrases.append(f"{test_id} fails, {opened} opened")
+        elif after_fix:
+            fixed_at = failure.record.attempt - 1
+            self.phrases.append(f"{failure.task_id} attempt {fixed_at}: {test_id} still fails")
+        return True
+
+    def commit(self) -> None:
+        """Commit what changed since the last commit, saying what happened."""
+        if not self.phrases:
+            return
+        shown = self.phrases[:MESSAGE_PHRASES]
+        more = len(self.phrases) - len(shown)
+        message = "; ".join(shown) + (f"; and {more} more" if more else "")
+        self.phrases.clear()
+        self.session.ctx.commit("testing", message)
+
+    def fix_cluster(self, cluster: Cluster, failing: list[Failure]) -> list[Failure]:
+        """Fix ``cluster`` once and re-test; the failures left afterwards."""
+        ctx = self.session.ctx
+        self.commit()
+        fix(self.session, cluster)
+        members = set(cluster.ids)
+        others = [f for f in failing if f.item.id not in members]
+        retest = list(cluster.members)
+        if not ctx.config.policy.fixer_per_test:
+            retest += [f for f in others if f.check.deterministic]
+        retested = {f.item.id for f in retest}
+        checks = [c for c in (self.session.plan(f.item.id) for f in retest) if c is not None]
+        passed_before = len(self.passed)
+        left = self.check(checks, after_fix=cluster.primary.task_id)
+        if len(self.passed) > passed_before:
+            ctx.update(ctx.state.bump(FIXES_SINCE_REGRESSION))
+        self.commit()
+        return [f for f in others if f.item.id not in retested] + left
+
+
+def select(session: Session, ready: list[Item]) -> list[Check]:
+    """This round's checks: command tests and the next agent test (one test: fixer_per_test)."""
+    ctx = session.ctx
+    checks = [plan_check(i, ctx.config, session.repo, ctx.state.test_commands) for i in ready]
+    if ctx.config.policy.fixer_per_test:
+        return checks[:1]
+    commands = [c for c in checks if c.deterministic]
+    agent = next((c for c in checks if not c.deterministic), None)
+    chosen = commands + ([agent] if agent else [])
+    order = {c.item.id: n for n, c in enumerate(checks)}
+    return sorted(chosen, key=lambda c: order[c.item.id])
+
+
+def run_round(session: Session) -> tuple[Round, str]:
+    """Run one round; the round and how the iteration ends (continue, done, stop)."""
+    ctx = session.ctx
+    pending = [t for t in ctx.tests().tests() if t.status is Status.PENDING]
+    limit = ctx.config.limits.max_test_fix_attempts
+    ready = [t for t in pending if ctx.state.attempts(t.id) < limit]
+    current = Round(session)
+    if not ready:
+        _block_exhausted(current, pending)
+        return current, "done"
+    chosen = select(session, ready)
+    ctx.update(ctx.state.evolve(working_on=chosen[0].item.id))
+    failing = current.check(chosen)
+    per_test = ctx.config.policy.fixer_per_test
+    while failing and not current.stopped:
+        failing = current.fix_cluster(clusters(failing, per_test=per_test)[0], failing)
+    current.commit()
+    return current, "stop" if current.stopped else "continue"
+
+
+def _block_exhausted(current: Round, pending: list[Item]) -> None:
+    # loop-v2's get_next_test: when every pending test is out of attempts, block them all.
+    ctx = current.session.ctx
+    for item in pending:
+        outcomes.block(ctx, item.id)
+        current.phrases.append(f"{item.id} blocked: no fix attempts left")
+    current.commit()
+
+
+def outcome(current: Round, ending: str) -> IterationOutcome:
+    """The iteration's outcome for the testing step."""
+    test_id, verdict = current.first or (None, None)
+    if ending == "stop":
+        return IterationOutcome("stop", test_id, verdict, tuple(current.new_tasks), current.stopped)
+    pending = current.session.ctx.tests().pending()
+    state = "continue" if pending and ending != "done" else "done"
+    return IterationOutcome(state, test_id, verdict, tuple(current.new_tasks))
