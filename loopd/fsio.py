@@ -2,15 +2,20 @@
 
 Every file loopd rewrites (plans, LOOP_STATE.md, status.json) goes through
 :func:`atomic_write`: a crash leaves either the old or the new content, never
-a torn file.  Reads keep line endings exactly (``newline=""``) so an edit can
-preserve every byte it does not mean to change.
+a torn file.  It also remembers what it wrote, so the file watcher can tell
+loopd's own writes (:func:`is_own_write`) from a person's edits.  Reads keep
+line endings exactly (``newline=""``) so an edit can preserve every byte it
+does not mean to change.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import tempfile
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +24,45 @@ import filelock
 from loopd.errors import LoopdError
 
 DEFAULT_LOCK_TIMEOUT = 30.0
+OWN_WRITES_KEPT = 256
+
+
+class _OwnWrites:
+    """The content hash of the last :func:`atomic_write` to each path, newest 256 paths."""
+
+    def __init__(self) -> None:
+        self._digests: OrderedDict[Path, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def record(self, path: Path, data: bytes) -> None:
+        key, digest = path.resolve(), hashlib.sha256(data).hexdigest()
+        with self._lock:
+            self._digests.pop(key, None)
+            self._digests[key] = digest
+            while len(self._digests) > OWN_WRITES_KEPT:
+                self._digests.popitem(last=False)
+
+    def get(self, path: Path) -> str | None:
+        with self._lock:
+            return self._digests.get(path.resolve())
+
+
+_OWN_WRITES = _OwnWrites()
+
+
+def is_own_write(path: Path) -> bool:
+    """Whether ``path`` holds exactly what this process last wrote there with atomic_write.
+
+    Compared by content, so a person's edit after loopd's write is not loopd's.
+    """
+    digest = _OWN_WRITES.get(path)
+    if digest is None:
+        return False
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return False
+    return hashlib.sha256(data).hexdigest() == digest
 
 
 def read_text(path: Path) -> str:
@@ -41,14 +85,17 @@ def atomic_write(path: Path, text: str) -> None:
     filesystem), fsync of the data, rename, then fsync of the directory so the
     rename itself survives a power cut.
     """
+    data = text.encode("utf-8")
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         _keep_mode(path, Path(tmp))
+        # Before the rename: a watcher may look the moment the new name appears.
+        _OWN_WRITES.record(path, data)
         Path(tmp).replace(path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

@@ -82,3 +82,26 @@ def test_interrupted_write_keeps_old_content(
         fsio.atomic_write(path, "new content\n")
     assert path.read_text() == "old content\n"
     assert [p.name for p in tmp_path.iterdir()] == ["state.md"]
+
+
+def test_own_write_is_known_until_someone_else_changes_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "LOOP_STATE.md"
+    assert not fsio.is_own_write(path)
+    fsio.atomic_write(path, "step: implement\r\n")
+    assert fsio.is_own_write(path)
+    assert fsio.is_own_write(tmp_path / "." / "LOOP_STATE.md")
+    path.write_text("step: tests\n")  # a person's edit
+    assert not fsio.is_own_write(path)
+    fsio.atomic_write(path, "step: fix\n")
+    assert fsio.is_own_write(path)
+    path.unlink()
+    assert not fsio.is_own_write(path)
+
+
+def test_own_writes_remember_a_bounded_number_of_files(tmp_path: Path) -> None:
+    first = tmp_path / "first.md"
+    fsio.atomic_write(first, "x")
+    for n in range(fsio.OWN_WRITES_KEPT):
+        fsio.atomic_write(tmp_path / f"{n}.md", "y")
+    assert not fsio.is_own_write(first)
+    assert fsio.is_own_write(tmp_path / "0.md")
