@@ -6,29 +6,50 @@ limit before any source file is seen.  Instead: the repo root and .loopd/
 shallowly, .loopd/prompts/ and each top-level directory git does not ignore
 recursively (git never looks inside an ignored directory either).  The
 sprint's own top-level directory is watched even when ignored.
+
+Every method runs on the observer's thread (or before it starts): watchdog
+calls handlers under its own lock, and changing watches from another thread
+while holding a lock of ours could deadlock with it.
 """
 
 from __future__ import annotations
 
 import errno
 import os
-from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
 from watchdog.events import (
     DirCreatedEvent,
+    DirDeletedEvent,
     DirMovedEvent,
+    FileCreatedEvent,
+    FileDeletedEvent,
+    FileModifiedEvent,
+    FileMovedEvent,
     FileSystemEvent,
     FileSystemEventHandler,
 )
 from watchdog.observers.api import BaseObserver, ObservedWatch
 
+from loopd.clock import Clock
 from loopd.errors import LoopdError
 from loopd.sprint import RUNTIME_DIR, Sprint
 from loopd.watch.classify import GIT_DIR, PROMPTS_DIR, relative
 from loopd.watch.ignore import GitIgnore
 
 PROMPTS = f"{RUNTIME_DIR}/{PROMPTS_DIR}"
+# Opens, reads and closes never change a file; leaving them out of the kernel's
+# mask also keeps loopd's own reads of a plan from waking the watcher.
+EVENT_TYPES: tuple[type[FileSystemEvent], ...] = (
+    FileCreatedEvent,
+    FileModifiedEvent,
+    FileDeletedEvent,
+    FileMovedEvent,
+    DirCreatedEvent,
+    DirDeletedEvent,
+    DirMovedEvent,
+)
+REMOVED_GRACE = 1.0  # seconds a removed directory's last events may take to arrive
 _CONTAINERS = frozenset({".", RUNTIME_DIR})  # shallow watches whose new subdirectories count
 
 
@@ -41,14 +62,15 @@ class Layout:
         observer: BaseObserver,
         handler: FileSystemEventHandler,
         ignore: GitIgnore,
-        event_types: Sequence[type[FileSystemEvent]],
+        clock: Clock,
     ) -> None:
         self.sprint = sprint
         self._observer = observer
         self._handler = handler
         self._ignore = ignore
-        self._event_types = list(event_types)
+        self._clock = clock
         self._watches: dict[str, ObservedWatch] = {}
+        self._removed: dict[str, float] = {}  # removed directory -> when
         sprint_rel = relative(sprint, sprint.dir)
         self._sprint_top = sprint_rel.parts[0] if sprint_rel and sprint_rel.parts else None
 
@@ -74,24 +96,28 @@ class Layout:
 
     def drop(self, rel: str) -> None:
         """Stop watching ``rel`` (it was removed or renamed) so it can be watched anew."""
+        self._removed.pop(rel, None)
         watch = self._watches.pop(rel, None)
         if watch is not None:
             self._observer.unschedule(watch)
 
     def on_dir_event(self, event: FileSystemEvent) -> list[Path]:
-        """Follow a directory created or renamed at a watched level; new files inside.
+        """Follow a directory created, removed or renamed at a watched level; new files inside.
 
-        A removed directory keeps its watch until one of that name is made
-        again: unscheduling at once would drop the deletions of its files
-        still on their way from its watch thread.  A renamed one is dropped
-        at once, since its watch would report the new files under the old name.
+        A renamed directory's watch goes at once: it would report the files
+        under the old name.  A removed one's goes a little later (see
+        :meth:`tidy`): at once would drop the deletions of its files still on
+        their way from its watch thread.
         """
+        if isinstance(event, DirDeletedEvent):
+            gone = self._watch_root(event.src_path)
+            if gone is not None:
+                self._removed[gone] = self._clock.monotonic()
+        new = None
         if isinstance(event, DirMovedEvent):
             gone = self._watch_root(event.src_path)
             if gone is not None:
                 self.drop(gone)
-        new = None
-        if isinstance(event, DirMovedEvent):
             new = self._watch_root(event.dest_path)
         elif isinstance(event, DirCreatedEvent):
             new = self._watch_root(event.src_path)
@@ -99,6 +125,13 @@ class Layout:
             return []
         self.drop(new)  # the watch of a removed directory of that name
         return self.adopt(new)
+
+    def tidy(self) -> None:
+        """Drop the watches of directories removed more than REMOVED_GRACE seconds ago."""
+        now = self._clock.monotonic()
+        for rel, when in list(self._removed.items()):
+            if now - when >= REMOVED_GRACE:
+                self.drop(rel)
 
     def _watch_root(self, path: bytes | str) -> str | None:
         """``path`` repo-relative if it is a directory that would have a watch of its own."""
@@ -139,7 +172,7 @@ class Layout:
                 self._handler,
                 self.sprint.repo / rel,
                 recursive=recursive,
-                event_filter=self._event_types,
+                event_filter=list(EVENT_TYPES),
             )
         except FileNotFoundError:
             return False  # gone again before its watch was added

@@ -18,13 +18,8 @@ from pathlib import Path
 from typing import Self
 
 from watchdog.events import (
-    DirCreatedEvent,
-    DirDeletedEvent,
     DirMovedEvent,
     FileCreatedEvent,
-    FileDeletedEvent,
-    FileModifiedEvent,
-    FileMovedEvent,
     FileSystemEvent,
     FileSystemEventHandler,
 )
@@ -46,17 +41,6 @@ from loopd.watch.plans import PendingCounts
 WATCH_EVENT = "watch"
 PROBLEM_EVENT = "watch_problem"
 PATHS_LOGGED = 20
-# Opens, reads and closes never change a file; leaving them out of the kernel's
-# mask also keeps loopd's own reads of a plan from waking the watcher.
-EVENT_TYPES: tuple[type[FileSystemEvent], ...] = (
-    FileCreatedEvent,
-    FileModifiedEvent,
-    FileDeletedEvent,
-    FileMovedEvent,
-    DirCreatedEvent,
-    DirDeletedEvent,
-    DirMovedEvent,
-)
 
 
 @dataclass(frozen=True)
@@ -108,7 +92,7 @@ class Watcher:
             return
         self._plans.baseline()
         observer = Observer()
-        layout = Layout(self.sprint, observer, _Handler(self), self._ignore, EVENT_TYPES)
+        layout = Layout(self.sprint, observer, _Handler(self), self._ignore, self._clock)
         layout.schedule_all()
         debouncer = EventDebouncer(self.settings.debounce, self._settle)
         debouncer.start()
@@ -194,6 +178,7 @@ class Watcher:
         if layout is None or debouncer is None:
             return
         try:
+            layout.tidy()
             created = layout.on_dir_event(event) if event.is_directory else []
         except LoopdError as exc:
             self._problem(os.fsdecode(event.src_path), str(exc))

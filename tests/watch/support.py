@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import threading
 import time
 from collections.abc import Callable
@@ -62,3 +63,19 @@ def inotify_watches() -> int:
 
 def live_threads() -> set[threading.Thread]:
     return set(threading.enumerate())
+
+
+class SkippingClock:
+    """The real clock, plus time skipped ahead by the test."""
+
+    def __init__(self) -> None:
+        self.skipped = 0.0
+
+    def now(self) -> datetime.datetime:
+        return datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=self.skipped)
+
+    def monotonic(self) -> float:
+        return time.monotonic() + self.skipped
+
+    def sleep(self, seconds: float) -> None:
+        self.skipped += seconds

@@ -11,7 +11,15 @@ from loopd.sprint import Sprint
 from loopd.watch import PROBLEM_EVENT, WATCH_EVENT, Change, Trigger, Watcher
 from tests.conftest import git
 from tests.watch.conftest import QUICK
-from tests.watch.support import collect, eventually, has, inotify_watches, live_threads, paths
+from tests.watch.support import (
+    SkippingClock,
+    collect,
+    eventually,
+    has,
+    inotify_watches,
+    live_threads,
+    paths,
+)
 
 PLAN = "docs/sprints/s1/IMPLEMENTATION_PLAN.md"
 STATE = "docs/sprints/s1/LOOP_STATE.md"
@@ -275,3 +283,20 @@ def test_a_renamed_directory_reports_its_files_under_the_new_name(
     assert paths(collect(watcher, has(Trigger.SOURCE, "app/app.py"))) == {
         Trigger.SOURCE: {"app/app.py"}
     }
+
+
+def test_a_removed_directory_stops_costing_a_thread(sprint: Sprint) -> None:
+    clock = SkippingClock()
+    with Watcher(sprint, QUICK, clock) as watcher:
+        watching = live_threads()
+        (sprint.repo / "tmp-1").mkdir()
+        _write(sprint, "tmp-1/x.py", "x = 1\n")
+        collect(watcher, has(Trigger.SOURCE, "tmp-1/x.py"))
+        assert len(live_threads()) == len(watching) + 1
+        (sprint.repo / "tmp-1/x.py").unlink()
+        (sprint.repo / "tmp-1").rmdir()
+        collect(watcher, has(Trigger.SOURCE, "tmp-1/x.py"))
+        clock.sleep(60)
+        _write(sprint, SENTINEL, "x = 1\n")
+        collect(watcher, has(Trigger.SOURCE, SENTINEL))
+        assert live_threads() == watching
