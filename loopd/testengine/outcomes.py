@@ -72,6 +72,16 @@ def failed(session: Session, check: Check, observation: Observation, *, after_fi
     return Failure(check, record)
 
 
+def refreshed(session: Session, check: Check, observation: Observation) -> Failure:
+    """New evidence for a still-failing test, without counting an attempt."""
+    ctx = session.ctx
+    test_id = check.item.id
+    attempt = ctx.state.attempts(test_id)
+    record = session.store(observation, role="test", attempt=attempt, trigger="recheck")
+    ctx.update(ctx.state.with_evidence(test_id, record.path))
+    return Failure(check, record)
+
+
 def exhausted(ctx: Context, failure: Failure, *, after_fix: bool) -> bool:
     """Whether ``failure`` ends the test's attempts (limit reached, or external after a fix)."""
     limit = ctx.config.limits.max_test_fix_attempts

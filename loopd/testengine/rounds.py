@@ -17,6 +17,7 @@ is its own) and after every fix's re-test, with messages like
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from loopd.checklist import Item, Status
@@ -102,19 +103,43 @@ class Round:
         ctx = self.session.ctx
         self.commit()
         fix(self.session, cluster)
+        task = cluster.primary.task_id
         members = set(cluster.ids)
         others = [f for f in failing if f.item.id not in members]
-        retest = list(cluster.members)
-        if not ctx.config.policy.fixer_per_test:
-            retest += [f for f in others if f.check.deterministic]
-        retested = {f.item.id for f in retest}
-        checks = [c for c in (self.session.plan(f.item.id) for f in retest) if c is not None]
         passed_before = len(self.passed)
-        left = self.check(checks, after_fix=cluster.primary.task_id)
+        left = self.check(self._checks(cluster.members), after_fix=task)
+        if not ctx.config.policy.fixer_per_test:
+            others = self.recheck(others, task)
         if len(self.passed) > passed_before:
             ctx.update(ctx.state.bump(FIXES_SINCE_REGRESSION))
         self.commit()
-        return [f for f in others if f.item.id not in retested] + left
+        return others + left
+
+    def _checks(self, failures: Iterable[Failure]) -> list[Check]:
+        planned = (self.session.plan(f.item.id) for f in failures)
+        return [c for c in planned if c is not None]
+
+    def recheck(self, failing: list[Failure], task: str) -> list[Failure]:
+        """Re-run the failing command tests another cluster's fix may have mended.
+
+        Not an attempt of theirs (no fix was aimed at them): a pass counts, a
+        failure keeps its attempts and, when it now fails differently, its
+        fresh evidence, so it joins the right cluster.
+        """
+        session = self.session
+        cheap = {f.item.id: f for f in failing if f.check.deterministic}
+        checks = self._checks(cheap.values())
+        observed = session.observe(checks, role="test", attempts={})
+        fresh: dict[str, Failure] = {}
+        for check, observation in zip(checks, observed, strict=True):
+            before = cheap[check.item.id]
+            if observation.passed:
+                self._passed(check, task)
+                session.log(observation, "recheck")
+            elif observation.signature != before.record.signature:
+                fresh[check.item.id] = outcomes.refreshed(session, check, observation)
+        still = [f for f in failing if f.item.id not in self.passed]
+        return [fresh.get(f.item.id, f) for f in still]
 
 
 def select(session: Session, ready: list[Item]) -> list[Check]:

@@ -22,6 +22,7 @@ from loopd.checklist import Checklist, DocKind, Status
 from loopd.clock import SystemClock
 from loopd.commands.regression import NoServices
 from loopd.config import Config, default_config
+from loopd.engine import checkpoint
 from loopd.engine.context import Context
 from loopd.events import EventLog, read_events
 from loopd.gitseam import GitSeam
@@ -150,7 +151,11 @@ def context(
     seed: int = 7,
     notes: list[str] | None = None,
 ) -> Context:
-    """A fresh Context (state read from disk, as after a restart) with a seeded engine."""
+    """A fresh Context with a seeded engine, as the loop has it at the start of a step.
+
+    The state is read from disk; the checkpoint of the previous step is
+    cleared, as the loop's transitions do.
+    """
     sprint = project.sprint
     clock = SystemClock()
     events = EventLog(sprint.runtime / "events.jsonl", clock)
@@ -158,7 +163,7 @@ def context(
     return Context(
         sprint=sprint,
         config=config,
-        state=load_state(sprint.state_file),
+        state=checkpoint.cleared(load_state(sprint.state_file)),
         agents=AgentRunner(config, sprint, runs, events, clock),
         git=GitSeam(project.repo, config.git, events, clock),
         services=NoServices(),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from loopd.checklist import Status
 from loopd.state import load_state
@@ -276,3 +277,59 @@ def test_an_agent_test_teaches_loopd_its_repro_command(repo: Path, sprint_dir: P
 def evidence_files(project: Project) -> list[dict[str, object]]:
     runs = project.sprint.runtime / "runs"
     return [json.loads(p.read_text()) for p in sorted(runs.rglob("*.evidence.json"))]
+
+
+def fixer_of(test_id: str, action: dict[str, Any]) -> dict[str, Any]:
+    """A replay rule: the fix agent for ``test_id`` performs ``action``."""
+    return {"name": f"fix-{test_id}", "when": {"prompt": "fix", "test": test_id}, "do": [action]}
+
+
+def test_each_cluster_gets_its_own_fixer_before_any_test_runs_out_of_attempts(
+    repo: Path, sprint_dir: Path
+) -> None:
+    tests = [
+        f"- [ ] **BT-001**: users {check('users')}",
+        '- [ ] **BT-002**: a marker file *(cmd: "test -f ok || (echo ok is missing; exit 1)")*',
+        f'- [ ] **BT-003**: totals *(cmd: "{check_total()}")*',
+    ]
+    project = make_project(repo, sprint_dir, plan_of(tests))
+    (repo / "settings.json").write_text(settings(auth="broken"))
+    (repo / "calc.py").write_text("def total(xs):\n    return sum(xs) + 1\n")
+    project.rules(
+        [
+            fixer_of("BT-001", write_settings_action()),
+            fixer_of("BT-002", {"write": {"path": "ok", "content": ""}}),
+            fixer_of("BT-003", {"write": {"path": "calc.py", "content": FIXED_TOTAL}}),
+        ]
+    )
+    # Two checks per test: re-checks after other clusters' fixes must not use them up.
+    config = config_for(project, limits__max_test_fix_attempts=2)
+
+    EvidenceTestEngine().iteration(context(project, config))
+
+    assert [project.status(f"BT-00{n}") for n in (1, 2, 3)] == [Status.DONE] * 3
+    assert [c["test"] for c in project.agent_calls("fix")] == ["BT-001", "BT-002", "BT-003"]
+
+
+def test_a_fix_that_mends_another_cluster_saves_its_fixer(repo: Path, sprint_dir: Path) -> None:
+    tests = [
+        f"- [ ] **BT-001**: users {check('users')}",
+        '- [ ] **BT-002**: a marker file *(cmd: "test -f ok")*',
+    ]
+    project = make_project(repo, sprint_dir, plan_of(tests))
+    (repo / "settings.json").write_text(settings(auth="broken"))
+    project.rules(
+        [
+            {
+                "name": "both",
+                "when": {"prompt": "fix", "test": "BT-001"},
+                "do": [write_settings_action(), {"write": {"path": "ok", "content": ""}}],
+            }
+        ]
+    )
+
+    EvidenceTestEngine().iteration(context(project, config_for(project)))
+
+    assert project.status("BT-002") is Status.DONE
+    assert len(project.agent_calls("fix")) == 1
+    assert any("BT-002 passes after FIX-BT-001" in s for s in project.log())
