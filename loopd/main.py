@@ -239,9 +239,19 @@ def demo(opts: Options, /, **_: Any) -> int:
 @sprint_argument
 @json_option
 @pass_options
-def regression(opts: Options, /, **_: Any) -> int:
-    """Re-run SPRINT's passing tests that have a command, with no agent call."""
-    return unavailable("regression", "the test engine (issue #5)")
+def regression(opts: Options, /, *, sprint: str, as_json: bool) -> int:
+    """Re-run SPRINT's passing tests that have a command, with no agent call.
+
+    Tests with a cmd or E2E annotation, or a REPRO command an agent taught
+    loopd, run as subprocesses in parallel.  A regression resets the test to
+    pending, adds a REG-<test> task and is logged in REGRESSION_LOG.md.
+    Exit 1 when anything regressed.
+    """
+    from loopd.commands.regression import regression as run_regression
+
+    return run_regression(
+        repo=opts.repo, sprints_root=opts.sprints_root, sprint=sprint, as_json=as_json
+    )
 
 
 @cli.command()
