@@ -244,16 +244,13 @@ def table(title: str, ours: Figures, theirs: Figures) -> None:
 
 
 def main() -> None:
-    table(
-        "A: 30 tests (20 cmd, 10 agent-only), 3 root causes, 50 ms agent latency",
-        scenario_a(loop_v2=False),
-        scenario_a(loop_v2=True),
-    )
-    table(
-        "B: final regression sweep, 50 passing tests with commands",
-        scenario_b(loop_v2=False),
-        scenario_b(loop_v2=True),
-    )
+    ours, theirs = scenario_a(loop_v2=False), scenario_a(loop_v2=True)
+    table("A: 30 tests (20 cmd, 10 agent-only), 3 root causes, 50 ms agent latency", ours, theirs)
+    ratio = sum(ours.calls.values()) / max(1, sum(theirs.calls.values()))
+    print(f"target A: <= 0.40x the agent calls: {ratio:.2f}x")
+    sweep_ours, sweep_theirs = scenario_b(loop_v2=False), scenario_b(loop_v2=True)
+    table("B: final regression sweep, 50 passing tests with commands", sweep_ours, sweep_theirs)
+    print(f"target B: 0 agent calls: {sum(sweep_ours.calls.values())}")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from typing import Any
 
 import click
 
+from loopd import daemon
 from loopd.agents import AgentRequest, AgentResult
 from loopd.clock import SystemClock
 from loopd.config import load_config
@@ -26,7 +27,7 @@ from loopd.engine.ports import ServiceSnapshot
 from loopd.errors import LoopdError
 from loopd.events import EventLog
 from loopd.gitseam import GitSeam
-from loopd.sprint import locate
+from loopd.sprint import Sprint, locate
 from loopd.state import load_state
 from loopd.testengine import EvidenceTestEngine, SweepReport
 
@@ -56,6 +57,7 @@ class NoServices:
 def regression(*, repo: Path, sprints_root: str, sprint: str, as_json: bool) -> int:
     """Run a regression check of ``sprint`` on demand; 1 when a test regressed."""
     found = locate(repo.resolve(), sprints_root, sprint)
+    _not_running(found)
     config = load_config(found.repo, found).config
     # On demand, nothing is committed: the changes are left for the user (or the loop).
     config = dataclasses.replace(config, git=dataclasses.replace(config.git, commit=False))
@@ -81,6 +83,17 @@ def regression(*, repo: Path, sprints_root: str, sprint: str, as_json: bool) -> 
     else:
         _print(report)
     return 1 if report.regressions else 0
+
+
+def _not_running(found: Sprint) -> None:
+    # The running loop owns the sprint's state and checklists, and checks regressions itself.
+    holder = daemon.running(found)
+    if holder is not None:
+        who = f"pid {holder.pid}" if holder.pid else "another process"
+        raise LoopdError(
+            f"sprint {found.name} is running ({who}): its loop checks for regressions itself",
+            hint=f"stop it first to check by hand: loopd stop {found.name}",
+        )
 
 
 def as_dict(report: SweepReport) -> dict[str, Any]:

@@ -74,18 +74,22 @@ class CommandRunner:
     def run(self, check: Check) -> Observation:
         """Run ``check``'s command and observe it."""
         assert check.command is not None, "an agent check has no command"
+        if not check.cwd.is_dir():
+            return self._cannot_run(check, f"the directory {check.cwd} does not exist")
         offered = self.scratch / f"junit-{uuid.uuid4().hex}.xml"
-        env = _environment(check.item.id, offered)
         since = time.time() - 1.0  # mtimes are coarse on some filesystems
         done = proc.run(
             ["bash", "-c", check.command],
             cwd=check.cwd,
-            env=env,
+            env=_environment(check.item.id, offered),
             timeout=self.timeout,
             escalation=proc.Escalation.term_then_kill(self.kill_grace),
         )
-        reports = junit.find_reports(check.command, check.cwd, offered, since)
-        lines = junit.failure_messages(reports) if not done.ok else []
+        lines: list[str] = []
+        if not done.ok:
+            lines = junit.failure_messages(
+                junit.find_reports(check.command, check.cwd, offered, since)
+            )
         offered.unlink(missing_ok=True)
         return Observation(
             test_id=check.item.id,
@@ -97,6 +101,19 @@ class CommandRunner:
             duration=done.duration,
             lines=self.redact.lines(lines),
             output=self.redact(done.output),
+        )
+
+    def _cannot_run(self, check: Check, why: str) -> Observation:
+        return Observation(
+            test_id=check.item.id,
+            verdict=BLOCKED_FIXABLE,
+            how=check.how,
+            command=self.redact(check.command or ""),
+            exit_code=None,
+            timed_out=False,
+            duration=0.0,
+            lines=(f"cannot run the check: {why}",),
+            output="",
         )
 
 

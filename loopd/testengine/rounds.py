@@ -3,12 +3,12 @@
 A round checks every pending test that has a command (cmd, E2E or a learned
 REPRO; they are cheap and run in parallel) and the next pending test that
 needs the test-runner agent.  Failures are grouped by signature and the
-biggest group goes to ONE fixer; then every member is re-tested, along with
-the other failing command tests (a fix often mends more than its own
-cluster).  A re-test is the next attempt's check: failures are regrouped
-and fixed again until every test of the round passed or is blocked.  With
-``policy.fixer_per_test`` a round is loop-v2's iteration: one test, its own
-fixer.
+biggest group goes to ONE fixer; then every member is re-tested.  A member's
+re-test is its next attempt's check.  The other failing command tests are
+re-checked too (a fix often mends more than its own cluster), without
+spending an attempt of theirs.  Failures are regrouped and fixed again until
+every test of the round passed or is blocked.  With ``policy.fixer_per_test``
+a round is loop-v2's iteration: one test, its own fixer.
 
 Commits: after the first checks (and before every fix, so a fix's diff stat
 is its own) and after every fix's re-test, with messages like
@@ -40,6 +40,9 @@ class Round:
     phrases: list[str] = field(default_factory=list)
     new_tasks: list[str] = field(default_factory=list)
     passed: list[str] = field(default_factory=list)
+    blocked: list[str] = field(default_factory=list)
+    checked: set[str] = field(default_factory=set)
+    fixes: int = 0
     first: tuple[str, str] | None = None
     stopped: str = ""
 
@@ -48,6 +51,7 @@ class Round:
         ctx = self.session.ctx
         attempts = {c.item.id: ctx.state.attempts(c.item.id) + 1 for c in checks}
         observed = self.session.observe(checks, role="test", attempts=attempts)
+        self.checked.update(attempts)
         failing: list[Failure] = []
         for check, observation in zip(checks, observed, strict=True):
             self.first = self.first or (check.item.id, observation.verdict)
@@ -73,6 +77,7 @@ class Round:
         test_id = failure.item.id
         if outcomes.exhausted(ctx, failure, after_fix=after_fix):
             count = outcomes.block(ctx, test_id)
+            self.blocked.append(test_id)
             self.phrases.append(f"{test_id} blocked after {failure.record.attempt} attempt(s)")
             ctx.note(f"{test_id} blocked: {failure.record.short}")
             limit = ctx.config.limits.max_consecutive_blocked
@@ -87,6 +92,14 @@ class Round:
             fixed_at = failure.record.attempt - 1
             self.phrases.append(f"{failure.task_id} attempt {fixed_at}: {test_id} still fails")
         return True
+
+    def summary(self) -> str:
+        """One line for the user: what the round checked, fixed, passed and blocked."""
+        parts = [f"{len(self.checked)} test(s) checked", f"{self.fixes} fix(es)"]
+        parts.append(f"{len(self.passed)} passed")
+        if self.blocked:
+            parts.append(f"blocked: {', '.join(self.blocked)}")
+        return "test round: " + ", ".join(parts)
 
     def commit(self) -> None:
         """Commit what changed since the last commit, saying what happened."""
@@ -103,6 +116,7 @@ class Round:
         ctx = self.session.ctx
         self.commit()
         fix(self.session, cluster)
+        self.fixes += 1
         task = cluster.primary.task_id
         members = set(cluster.ids)
         others = [f for f in failing if f.item.id not in members]
@@ -191,4 +205,5 @@ def outcome(current: Round, ending: str) -> IterationOutcome:
         return IterationOutcome("stop", test_id, verdict, tuple(current.new_tasks), current.stopped)
     pending = current.session.ctx.tests().pending()
     state = "continue" if pending and ending != "done" else "done"
-    return IterationOutcome(state, test_id, verdict, tuple(current.new_tasks))
+    summary = current.summary() if current.checked else ""
+    return IterationOutcome(state, test_id, verdict, tuple(current.new_tasks), summary)

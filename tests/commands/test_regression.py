@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from loopd import daemon
 from loopd.checklist import Status
 from loopd.commands.regression import regression
 from loopd.errors import LoopdError
@@ -65,3 +66,12 @@ def test_a_regression_exits_1_and_reopens_the_test(
 def test_an_unknown_sprint_is_a_clear_error(repo: Path) -> None:
     with pytest.raises(LoopdError):
         regression(repo=repo, sprints_root="docs/sprints", sprint="nope", as_json=False)
+
+
+def test_a_running_loop_is_not_raced(repo: Path, sprint_dir: Path) -> None:
+    project = make_project(repo, sprint_dir, plan_of(TESTS))
+
+    with daemon.hold(project.sprint), pytest.raises(LoopdError, match="is running"):
+        regression(repo=repo, sprints_root="docs/sprints", sprint="s1", as_json=False)
+
+    assert not project.sprint.regression_log.exists()

@@ -46,6 +46,18 @@ def test_e2e_tests_run_the_configured_command_in_the_e2e_directory(
     assert 'argv: ["it\'s $HOME"] cwd: e2e' in str(record["output"])
 
 
+def test_a_missing_e2e_directory_is_a_fixable_blocker(repo: Path, sprint_dir: Path) -> None:
+    project = make_project(repo, sprint_dir, plan_of(['- [ ] **BT-001**: x *(E2E: "login")*']))
+    config = config_for(project, tests__e2e_test_dir="e2e", limits__max_test_fix_attempts=1)
+
+    EvidenceTestEngine().iteration(context(project, config))
+
+    assert project.status("BT-001") is Status.BLOCKED
+    (record,) = evidence_files(project)
+    assert record["verdict"] == "BLOCKED_FIXABLE"
+    assert "e2e does not exist" in str(record["short"])
+
+
 def test_a_command_that_cannot_run_is_a_fixable_blocker(repo: Path, sprint_dir: Path) -> None:
     tests = ['- [ ] **BT-001**: the CLI exists *(cmd: "no-such-tool --version")*']
     project = make_project(repo, sprint_dir, plan_of(tests))

@@ -6,7 +6,7 @@ import random
 from pathlib import Path
 
 from loopd.checklist import Status
-from loopd.testengine import EvidenceTestEngine
+from loopd.testengine import EvidenceTestEngine, regression
 from tests.testengine.support import Project, check, config_for, context, make_project
 from tests.testengine.test_rounds import plan_of
 
@@ -50,15 +50,16 @@ def test_a_completion_sweep_runs_commands_and_spot_checks_agent_tests(
 
 def test_the_spot_sample_follows_the_seed(repo: Path, sprint_dir: Path) -> None:
     project = passing_project(repo, sprint_dir)
-    config = config_for(project, limits__spot_check_count=1)
+    ctx = context(project, config_for(project, limits__spot_check_count=1))
 
     def sampled(seed: int) -> list[str]:
-        before = len(project.agent_calls())
-        EvidenceTestEngine(random.Random(seed)).sweep(context(project, config), "spot")
-        return [c["test"] for c in project.agent_calls()[before:]]
+        session = EvidenceTestEngine(random.Random(seed)).session(ctx)
+        chosen, _ = regression.choose(session, "spot")
+        return [c.item.id for c in chosen if c.how == "agent"]
 
     assert sampled(3) == sampled(3)
-    assert {t for seed in range(12) for t in sampled(seed)} == {"BT-002", "BT-004", "BT-005"}
+    assert {t for seed in range(30) for t in sampled(seed)} == {"BT-002", "BT-004", "BT-005"}
+    assert all(len(sampled(seed)) == 1 for seed in range(5))
 
 
 def test_an_on_demand_check_never_calls_an_agent(repo: Path, sprint_dir: Path) -> None:

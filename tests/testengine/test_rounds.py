@@ -58,6 +58,7 @@ def test_five_tests_failing_on_one_401_get_one_fixer_and_all_pass(
     assert [c["role"] for c in project.agent_calls()] == ["fix"]
     assert all(project.status(f"BT-00{n}") is Status.DONE for n in range(1, 6))
     assert result.outcome == "done"
+    assert result.reason == "test round: 5 test(s) checked, 1 fix(es), 5 passed"
     prompt = project.prompts("fix")[0]
     assert all(f"**BT-00{n}**" in prompt for n in range(2, 6)), "the cluster's other tests"
     assert "GET /api/users returned 401 Unauthorized" in prompt
