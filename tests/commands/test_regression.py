@@ -11,6 +11,7 @@ from loopd import daemon
 from loopd.checklist import Status
 from loopd.commands.regression import regression
 from loopd.errors import LoopdError
+from tests.cli import run_cli
 from tests.testengine.support import check, make_project, settings
 from tests.testengine.test_rounds import plan_of
 
@@ -75,3 +76,13 @@ def test_a_running_loop_is_not_raced(repo: Path, sprint_dir: Path) -> None:
         regression(repo=repo, sprints_root="docs/sprints", sprint="s1", as_json=False)
 
     assert not project.sprint.regression_log.exists()
+
+
+def test_the_cli_runs_it(repo: Path, sprint_dir: Path) -> None:
+    make_project(repo, sprint_dir, plan_of(TESTS))
+    (repo / "settings.json").write_text(settings(auth="expired"))
+
+    result = run_cli(repo, "regression", "s1", "--json")
+
+    assert result.code == 1
+    assert json.loads(result.out)["regressions"] == ["BT-001", "BT-002"]
