@@ -177,7 +177,7 @@ class Layout:
         except FileNotFoundError:
             return False  # gone again before its watch was added
         except OSError as exc:
-            raise _watch_error(self.sprint.repo / rel, exc) from None
+            raise watch_error(self.sprint.repo / rel, exc) from None
         self._watches[rel] = watch
         return True
 
@@ -186,7 +186,8 @@ def _files_in(directory: Path) -> list[Path]:
     return [Path(root, name) for root, _, names in os.walk(directory) for name in sorted(names)]
 
 
-def _watch_error(path: Path, exc: OSError) -> LoopdError:
+def watch_error(path: Path, exc: OSError) -> LoopdError:
+    """The error to show when the kernel refuses a watch on ``path``."""
     if exc.errno == errno.ENOSPC:
         return LoopdError(
             "cannot watch: the kernel's inotify watch limit is reached",

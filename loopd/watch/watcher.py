@@ -35,7 +35,7 @@ from loopd.events import EventLog
 from loopd.sprint import Sprint
 from loopd.watch.classify import Trigger, classify, relative
 from loopd.watch.ignore import GitIgnore
-from loopd.watch.layout import Layout
+from loopd.watch.layout import Layout, watch_error
 from loopd.watch.plans import PendingCounts
 
 WATCH_EVENT = "watch"
@@ -85,35 +85,39 @@ class Watcher:
     def start(self) -> None:
         """Start watching (a no-op when watching is disabled or already started).
 
-        Every watch is in place when this returns.  LoopdError when the kernel
-        refuses a watch (its inotify limit, say).
+        Every watch is in place when this returns.  LoopdError, with nothing
+        left running, when the kernel refuses a watch (its inotify limit, say).
         """
         if not self.settings.enabled or self._observer is not None:
             return
         self._plans.baseline()
-        observer = Observer()
-        layout = Layout(self.sprint, observer, _Handler(self), self._ignore, self._clock)
-        layout.schedule_all()
-        debouncer = EventDebouncer(self.settings.debounce, self._settle)
-        debouncer.start()
-        self._debouncer, self._layout, self._observer = debouncer, layout, observer
+        self._observer = Observer()
+        self._debouncer = EventDebouncer(self.settings.debounce, self._settle)
+        self._layout = Layout(
+            self.sprint, self._observer, _Handler(self), self._ignore, self._clock
+        )
         try:
-            observer.start()
-        except OSError as exc:
+            self._layout.schedule_all()
+            self._debouncer.start()
+            self._observer.start()  # adds the kernel watches before it returns
+        except (LoopdError, OSError) as exc:
             self.stop()
-            raise LoopdError(f"cannot watch: {exc}", path=self.sprint.repo) from None
+            if isinstance(exc, OSError):
+                raise watch_error(self.sprint.repo, exc) from None
+            raise
 
     def stop(self) -> None:
         """Stop watching and join every thread the watcher started; queued changes stay."""
         observer, debouncer = self._observer, self._debouncer
         self._observer = self._debouncer = self._layout = None
         if observer is not None:
-            observer.stop()
+            observer.stop()  # also closes its inotify descriptor, started or not
             if observer.is_alive():
                 observer.join()
         if debouncer is not None:
             debouncer.stop()  # flushes what it holds into the queue
-            debouncer.join()
+            if debouncer.is_alive():
+                debouncer.join()
 
     def __enter__(self) -> Self:
         self.start()

@@ -3,11 +3,14 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import pytest
+
 from loopd import fsio
 from loopd.checklist import DocKind, edit
 from loopd.config import WatchSettings
+from loopd.errors import LoopdError
 from loopd.events import EventLog, read_events
-from loopd.sprint import Sprint
+from loopd.sprint import Sprint, sprint_for
 from loopd.watch import PROBLEM_EVENT, WATCH_EVENT, Change, Trigger, Watcher
 from tests.conftest import git
 from tests.watch.conftest import QUICK
@@ -249,8 +252,6 @@ def test_a_disabled_watcher_starts_nothing(sprint: Sprint) -> None:
 
 
 def test_outside_git_every_file_counts_and_the_problem_is_logged(tmp_path: Path) -> None:
-    from loopd.sprint import sprint_for
-
     sprint = sprint_for(tmp_path, "docs/sprints", "s1")
     sprint.dir.mkdir(parents=True)
     (tmp_path / "lib").mkdir()
@@ -300,3 +301,12 @@ def test_a_removed_directory_stops_costing_a_thread(sprint: Sprint) -> None:
         _write(sprint, SENTINEL, "x = 1\n")
         collect(watcher, has(Trigger.SOURCE, SENTINEL))
         assert live_threads() == watching
+
+
+def test_a_watcher_that_cannot_start_says_why_and_leaves_nothing_running(tmp_path: Path) -> None:
+    before = live_threads()
+    sprint = sprint_for(tmp_path / "gone", "docs/sprints", "s1")
+    with pytest.raises(LoopdError, match="cannot watch") as failed:
+        Watcher(sprint, QUICK).start()
+    assert str(tmp_path / "gone") in str(failed.value)
+    assert live_threads() == before
