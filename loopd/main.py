@@ -12,12 +12,12 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 import click
 
 from loopd import __version__
-from loopd.commands import crash, unavailable
+from loopd.commands import crash
 from loopd.errors import LoopdError
 from loopd.sprint import DEFAULT_SPRINTS_ROOT
 
@@ -230,9 +230,17 @@ def graph(opts: Options, /, *, fmt: Literal["mermaid", "dot"], output: Path | No
     "--keep", type=click.Path(file_okay=False, path_type=Path), help="Run in DIR and keep it."
 )
 @pass_options
-def demo(opts: Options, /, **_: Any) -> int:
-    """Run the example sprint offline in a throwaway repo, start to finish."""
-    return unavailable("demo", "the demo sprint (issue #8)")
+def demo(opts: Options, /, *, keep: Path | None) -> int:
+    """Run the example sprint offline in a throwaway repo, start to finish.
+
+    Copies sprints/demo (a small word-count CLI with its sprint documents and
+    a scripted agent for every role) into a fresh git repository, runs the
+    whole loop attached, and prints a summary.  --keep DIR runs it in DIR
+    (which must be new or empty) and leaves it there to look at.
+    """
+    from loopd.commands.demo import demo as run_demo
+
+    return run_demo(keep=keep)
 
 
 @cli.command()

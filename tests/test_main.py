@@ -31,11 +31,6 @@ def test_usage_error_exits_2_like_click(capsys: pytest.CaptureFixture[str]) -> N
     assert "No such command" in capsys.readouterr().err
 
 
-def test_unfinished_command_refuses_loudly(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["demo"]) == 1
-    assert "not available yet" in capsys.readouterr().err
-
-
 @pytest.fixture
 def extra_command() -> object:
     """Register a throwaway command on the real group, removed afterwards."""

@@ -2,27 +2,21 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 from collections.abc import Callable
 
 from loopd.agents import AgentRunner
 from loopd.clock import Clock
 from loopd.config import Config
-from loopd.engine.context import Context, StopLoop
-from loopd.engine.ports import (
-    IterationOutcome,
-    ServiceSnapshot,
-    ServiceState,
-    SweepOutcome,
-    TestEngine,
-)
+from loopd.engine.context import Context
+from loopd.engine.ports import ServiceSnapshot, ServiceState, TestEngine
 from loopd.events import EventLog
 from loopd.gitseam import GitSeam
 from loopd.prompting import ServiceReport as ServiceReportContext
 from loopd.services import ServiceManager, ServiceReport
 from loopd.sprint import Sprint
 from loopd.state import load_state
+from loopd.testengine import EvidenceTestEngine
 
 # Services with nothing to start them with are what loop-v2 called greenfield.
 _NOT_RUNNING = frozenset({"failed", "not_configured", "skipped"})
@@ -69,30 +63,6 @@ def run_id(clock: Clock) -> str:
     return f"{clock.now():%Y%m%d-%H%M%S}-{os.getpid()}"
 
 
-class _LazyTestEngine:
-    """The evidence-driven test engine (loopd.testengine), loaded when testing starts."""
-
-    def __init__(self) -> None:
-        self._engine: TestEngine | None = None
-
-    def _get(self) -> TestEngine:
-        if self._engine is None:
-            try:
-                module = importlib.import_module("loopd.testengine")
-                self._engine = module.EvidenceTestEngine()
-            except (ImportError, AttributeError):
-                raise StopLoop(
-                    "running tests is not available yet: the test engine lands with issue #5"
-                ) from None
-        return self._engine
-
-    def iteration(self, ctx: Context) -> IterationOutcome:
-        return self._get().iteration(ctx)
-
-    def sweep(self, ctx: Context, trigger: str) -> SweepOutcome:
-        return self._get().sweep(ctx, trigger)
-
-
 def build(
     sprint: Sprint,
     config: Config,
@@ -112,7 +82,7 @@ def build(
         agents=agents,
         git=GitSeam(sprint.repo, config.git, events, clock),
         services=ServicesPort(manager),
-        tests_engine=tests_engine or _LazyTestEngine(),
+        tests_engine=tests_engine or EvidenceTestEngine(),
         events=events,
         clock=clock,
         report=report,
