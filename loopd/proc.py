@@ -6,7 +6,7 @@ SIGTERM -> SIGKILL by default, until nothing of it is left.
 
 A process group is not the whole tree: Claude Code, for one, starts each Bash
 tool shell in a session of its own.  So each child also gets a unique token,
-appended to ``LOOPD_PROC_TOKENS`` in its environment, which every descendant
+appended to ``LOOPD_PROC_IDS`` in its environment, which every descendant
 inherits; stopping a child signals its group *and* every process whose
 tokens include its own (the way Jenkins' process-tree killer finds a build's
 strays).  Tokens accumulate down the tree, so the daemon's token also finds
@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import IO
 
 Argv = Sequence[str]
-TOKEN_VAR = "LOOPD_PROC_TOKENS"
+TOKEN_VAR = "LOOPD_PROC_IDS"
 LEFTOVER_GRACE = 2.0
 _KILL_ROUNDS = 5
 _POLL = 0.02

@@ -11,6 +11,7 @@ configured backoff and, once the retries are spent, raised as
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from collections.abc import Mapping
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from loopd import proc
+from loopd import fsio, proc
 from loopd.agents import faults, rundir
 from loopd.agents.backends import make_backend
 from loopd.agents.base import Backend, Invocation, Parsed
@@ -27,6 +28,7 @@ from loopd.agents.model import AgentRequest, AgentResult, Fault, InfrastructureE
 from loopd.clock import Clock, SystemClock
 from loopd.config import Config
 from loopd.events import AGENT_EVENT, OUTCOME_OK, OUTCOME_TIMEOUT, OUTCOME_WORK_FAILED, EventLog
+from loopd.redact import Redactor
 from loopd.sprint import Sprint
 
 # The per-call variables of the agent contract; stale values inherited from
@@ -77,6 +79,9 @@ class AgentRunner:
         self.clock: Clock = clock or SystemClock()
         self.backend: Backend = make_backend(config, sprint)
         self._environ = environ
+        # Prompts carry sprint documents and evidence; outputs may echo anything
+        # the agent saw.  Neither reaches the run directory or the log unredacted.
+        self.redact = Redactor.for_repo(sprint.repo)
 
     def call(self, request: AgentRequest) -> AgentResult:
         """Run ``request``; retry infrastructure faults, then raise InfrastructureError."""
@@ -119,6 +124,7 @@ class AgentRunner:
         return self.config.timeouts.for_role(request.role)
 
     def _once(self, request: AgentRequest, retry: int) -> AgentResult:
+        request = dataclasses.replace(request, prompt=self.redact(request.prompt))
         files = rundir.allocate(self.run_dir, request.role, request.ident, request.prompt)
         invocation = self.backend.invocation(request, files.prompt)
         completed, parsed = self._run(invocation, request, files)
@@ -157,7 +163,18 @@ class AgentRunner:
                 duration=0.0,
             )
             return missing, Parsed(ok=False, text="", fault=Fault.BINARY_MISSING)
-        return completed, _read(self.backend, completed)
+        # Parse the raw output (its metadata, e.g. a session id, is no secret), then mask.
+        parsed = _read(self.backend, completed)
+        text = self.redact(parsed.text)
+        return self._redacted(completed, files), dataclasses.replace(parsed, text=text)
+
+    def _redacted(self, completed: proc.Completed, files: rundir.CallFiles) -> proc.Completed:
+        """The call's output with secrets masked, in the result and in its ``.out`` file."""
+        stdout, stderr = self.redact(completed.stdout), self.redact(completed.stderr)
+        if stdout != completed.stdout:
+            # The agent wrote .out itself while running; it is ours to rewrite now it has exited.
+            fsio.atomic_write(files.output, stdout)
+        return dataclasses.replace(completed, stdout=stdout, stderr=stderr)
 
     def _event(
         self, request: AgentRequest, attempt: _Attempt, result: AgentResult, retry: int

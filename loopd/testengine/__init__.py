@@ -11,7 +11,7 @@ re-run passing tests by command, with no agent call.
 from loopd.testengine.changes import Changes
 from loopd.testengine.engine import EvidenceTestEngine
 from loopd.testengine.evidence import EvidenceRecord, Observation
-from loopd.testengine.redact import Redactor
+from loopd.redact import Redactor
 from loopd.testengine.regression import SweepReport
 from loopd.testengine.signature import signature
 

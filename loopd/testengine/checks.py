@@ -28,7 +28,7 @@ from loopd.prompting.context import HowRan
 from loopd.testengine import junit
 from loopd.testengine.evidence import Observation
 from loopd.testengine.protocol import BLOCKED_FIXABLE, FAIL, PASS, parse_report
-from loopd.testengine.redact import Redactor
+from loopd.redact import Redactor
 
 # bash: 126 found but not executable, 127 not found: the check cannot run at all.
 CANNOT_RUN = frozenset({126, 127})

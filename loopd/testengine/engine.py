@@ -11,7 +11,7 @@ from loopd.gitseam import GitSeam
 from loopd.testengine import regression, rounds
 from loopd.testengine.changes import Changes
 from loopd.testengine.evidence import RunFiles
-from loopd.testengine.redact import Redactor
+from loopd.redact import Redactor
 from loopd.testengine.session import Session
 
 

@@ -22,7 +22,7 @@ from xml.etree.ElementTree import ParseError
 
 from junitparser import JUnitXml, TestSuite
 
-from loopd.testengine.walk import files_below
+from loopd.walk import files_below
 
 MAX_MESSAGES = 20
 SEARCH_DEPTH = 3

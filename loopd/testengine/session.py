@@ -17,7 +17,7 @@ from loopd.prompting import as_test
 from loopd.testengine.changes import Changes
 from loopd.testengine.checks import Check, CommandRunner, observe_agent, plan_check, run_all
 from loopd.testengine.evidence import EvidenceRecord, Observation, RunFiles
-from loopd.testengine.redact import Redactor
+from loopd.redact import Redactor
 
 
 @dataclass

@@ -66,7 +66,7 @@ def test_agent_gets_the_contract_environment_stdin_and_cwd(
     assert seen["cwd"] == str(repo.resolve())
     assert seen["argv"] == ["--prompt", str(result.prompt_file)]
     assert "CLAUDECODE" not in env and "LOOPD_VRC" not in env and env["KEEP_ME"] == "yes"
-    assert len(env.pop("LOOPD_PROC_TOKENS")) >= 32  # marks strays for loopd.proc to stop
+    assert len(env.pop("LOOPD_PROC_IDS")) >= 32  # marks strays for loopd.proc to stop
     assert {k: v for k, v in env.items() if k.startswith("LOOPD_")} == {
         "LOOPD_ROLE": "fix",
         "LOOPD_PROMPT": "fix",
@@ -340,3 +340,26 @@ def test_event_lines_record_each_call(tmp_path: Path, repo: Path, sprint_dir: Pa
     assert events[0]["time"] == "2026-01-01T00:00:00+00:00"
     totals = totals_by_role(repo / ".loopd" / "s1" / "events.jsonl")
     assert totals["fix"].cost_usd == 0.75 and totals["plan"].calls == 1
+
+
+ECHO_WITH_SECRET = """
+import sys
+prompt = sys.stdin.read()
+print("the prompt said:", prompt.strip())
+print("and the database password=hunter2-very-secret")
+"""
+
+
+def test_secrets_never_reach_the_run_directory_unredacted(
+    tmp_path: Path, repo: Path, sprint_dir: Path
+) -> None:
+    (repo / ".env").write_text("STRIPE_SECRET=sk_live_abcdef0123456789\n")
+    cfg = command_config(tmp_path, ECHO_WITH_SECRET)
+    prompt = "Fix BT-001. The key in the log was sk_live_abcdef0123456789 and AKIAIOSFODNN7ABCDEFG."
+    request = AgentRequest(role="fix", prompt_name="fix", prompt=prompt, test_id="BT-001")
+    result = runner(repo, cfg).call(request)
+    saved = result.prompt_file.read_text() + result.output_file.read_text() + result.output
+    for secret in ("sk_live_abcdef0123456789", "AKIAIOSFODNN7ABCDEFG", "hunter2-very-secret"):
+        assert secret not in saved
+    assert "[REDACTED" in result.prompt_file.read_text()
+    assert "the prompt said: Fix BT-001." in result.output_file.read_text()

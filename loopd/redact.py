@@ -29,7 +29,7 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
-from loopd.testengine.walk import files_below
+from loopd.walk import files_below
 
 MARK = "[REDACTED]"
 

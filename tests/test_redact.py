@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from loopd.testengine.redact import Redactor, env_files, env_secrets, worth_redacting
+from loopd.redact import Redactor, env_files, env_secrets, worth_redacting
 
 redact = Redactor()
 
