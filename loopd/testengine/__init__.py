@@ -8,10 +8,10 @@ evidence and the test's attempt history), and re-tests.  Regression checks
 re-run passing tests by command, with no agent call.
 """
 
+from loopd.redact import Redactor
 from loopd.testengine.changes import Changes
 from loopd.testengine.engine import EvidenceTestEngine
 from loopd.testengine.evidence import EvidenceRecord, Observation
-from loopd.redact import Redactor
 from loopd.testengine.regression import SweepReport
 from loopd.testengine.signature import signature
 

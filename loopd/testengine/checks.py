@@ -25,10 +25,10 @@ from loopd.agents import AgentResult
 from loopd.checklist import Item
 from loopd.config import Config
 from loopd.prompting.context import HowRan
+from loopd.redact import Redactor
 from loopd.testengine import junit
 from loopd.testengine.evidence import Observation
 from loopd.testengine.protocol import BLOCKED_FIXABLE, FAIL, PASS, parse_report
-from loopd.redact import Redactor
 
 # bash: 126 found but not executable, 127 not found: the check cannot run at all.
 CANNOT_RUN = frozenset({126, 127})

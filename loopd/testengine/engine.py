@@ -8,10 +8,10 @@ from pathlib import Path
 from loopd.engine.context import Context
 from loopd.engine.ports import IterationOutcome, SweepOutcome
 from loopd.gitseam import GitSeam
+from loopd.redact import Redactor
 from loopd.testengine import regression, rounds
 from loopd.testengine.changes import Changes
 from loopd.testengine.evidence import RunFiles
-from loopd.redact import Redactor
 from loopd.testengine.session import Session
 
 

@@ -14,10 +14,10 @@ from pathlib import Path
 
 from loopd.engine.context import Context
 from loopd.prompting import as_test
+from loopd.redact import Redactor
 from loopd.testengine.changes import Changes
 from loopd.testengine.checks import Check, CommandRunner, observe_agent, plan_check, run_all
 from loopd.testengine.evidence import EvidenceRecord, Observation, RunFiles
-from loopd.redact import Redactor
 
 
 @dataclass

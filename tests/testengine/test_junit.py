@@ -9,9 +9,9 @@ import time
 from pathlib import Path
 
 from loopd.checklist import Item, Status
+from loopd.redact import Redactor
 from loopd.testengine.checks import Check, CommandRunner
 from loopd.testengine.junit import failure_messages, find_reports, named_in
-from loopd.redact import Redactor
 
 PY = shlex.quote(sys.executable)
 FAILING_TEST = """\
