@@ -3,6 +3,9 @@
 Holds the sprint's daemon lock for its whole life, runs the loop from where
 LOOP_STATE.md says it was, and maps the end to the exit codes DESIGN.md
 fixes: 0 full success, 2 partial, 1 incomplete or stopped, 130 interrupted.
+
+SIGHUP asks for the configuration to be read again; it is applied between
+two steps (prompts are read at every call anyway), never in the middle of one.
 """
 
 from __future__ import annotations
@@ -10,29 +13,27 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-from collections.abc import Callable
+import threading
+from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 import click
 
 from loopd import daemon, fsio
-from loopd.agents import InfrastructureError
-from loopd.clock import Clock, SystemClock
-from loopd.config import load_config
-from loopd.engine import assemble, machine
+from loopd.agents import AgentRunner, InfrastructureError
+from loopd.clock import SystemClock
+from loopd.config import Config, load_config
+from loopd.engine import assemble, machine, progress
 from loopd.engine.context import Context
 from loopd.engine.spec import load_spec
+from loopd.errors import LoopdError
 from loopd.sprint import Sprint, locate
+from loopd.state import load_state, save_state
 
 EXIT_STOPPED = 1
 EXIT_INTERRUPTED = 130
-
-
-def _printer(clock: Clock) -> Callable[[str], None]:
-    def report(message: str) -> None:
-        click.echo(f"{clock.now():%H:%M:%S} {message}")
-
-    return report
 
 
 def run(
@@ -46,47 +47,127 @@ def run(
 ) -> int:
     """Run the loop until it ends; without ``once``, then wait for signals."""
     found = locate(repo, sprints_root, sprint)
-    with daemon.hold(found), daemon.stop_signals():
+    with daemon.hold(found), daemon.stop_signals(), _hangups() as hangup:
+        reporter = progress.for_terminal(SystemClock())
         try:
-            code = _run_loop(found, max_iterations)
+            code = _run_loop(found, max_iterations, reporter, hangup)
         except daemon.Interrupted as stop:
+            reporter.close()
             return _interrupted(found, stop)
+        finally:
+            reporter.close()
         if not once:
             _idle(found, no_watch)
         return code
 
 
-def _run_loop(found: Sprint, max_iterations: int | None) -> int:
+@contextlib.contextmanager
+def _hangups() -> Iterator[threading.Event]:
+    """SIGHUP sets the event for the block (a daemon's "reload your config")."""
+    asked = threading.Event()
+
+    def hangup(_signum: int, _frame: FrameType | None) -> None:
+        asked.set()
+
+    previous = signal.signal(signal.SIGHUP, hangup)
+    try:
+        yield asked
+    finally:
+        signal.signal(signal.SIGHUP, previous)
+
+
+def _run_loop(
+    found: Sprint,
+    max_iterations: int | None,
+    reporter: progress.Reporter,
+    hangup: threading.Event,
+) -> int:
     overrides = {"limits.max_iterations": max_iterations}
     loaded = load_config(found.repo, found, overrides=overrides)
-    clock = SystemClock()
-    report = _printer(clock)
     for warning in loaded.warnings:
-        report(f"warning: {warning}")
-    ctx = assemble.build(found, loaded.config, clock, report)
+        reporter.note(f"warning: {warning}")
+    ctx = assemble.build(found, loaded.config, SystemClock(), reporter.note)
+    reporter.watch(lambda: progress.snapshot(ctx))
     ctx.events.append("start", pid=os.getpid(), step=ctx.state.step)
+    reload = _Reloader(found, overrides, hangup)
     try:
-        return _drive(ctx, report)
+        return _drive(ctx, reporter, reload)
     finally:
         ctx.services.stop_all()
 
 
-def _drive(ctx: Context, report: Callable[[str], None]) -> int:
+class _Reloader:
+    """Between steps: read the configuration again if SIGHUP asked for it."""
+
+    def __init__(self, found: Sprint, overrides: dict[str, Any], asked: threading.Event) -> None:
+        self.found = found
+        self.overrides = overrides
+        self.asked = asked
+
+    def __call__(self, ctx: Context) -> None:
+        if not self.asked.is_set():
+            return
+        self.asked.clear()
+        try:
+            loaded = load_config(self.found.repo, self.found, overrides=self.overrides)
+        except LoopdError as exc:
+            ctx.note(f"SIGHUP: configuration not reloaded, keeping the old one: {exc}")
+            return
+        changed = _changes(ctx.config, loaded.config)
+        apply_config(ctx, loaded.config)
+        ctx.note("SIGHUP: configuration reloaded" + (f": {changed}" if changed else " (no change)"))
+        ctx.events.append("reload", changed=changed)
+        ctx.write_status()
+
+
+def apply_config(ctx: Context, config: Config) -> None:
+    """Make ``config`` the loop's: the context, the agent runner and the services use it."""
+    ctx.config = config
+    if isinstance(ctx.agents, AgentRunner):
+        old = ctx.agents
+        ctx.agents = AgentRunner(config, ctx.sprint, old.run_dir, ctx.events, ctx.clock)
+    if isinstance(ctx.services, assemble.ServicesPort):
+        ctx.services.manager.config = config
+
+
+def _changes(old: Config, new: Config) -> str:
+    """``section.name old -> new`` for every setting that differs."""
+    before, after = _flat(old.as_dict()), _flat(new.as_dict())
+    return ", ".join(
+        f"{k} {before.get(k)!r} -> {v!r}" for k, v in after.items() if before.get(k) != v
+    )
+
+
+def _flat(data: dict[str, dict[str, object]]) -> dict[str, object]:
+    return {
+        f"{section}.{name}": value
+        for section, items in data.items()
+        for name, value in items.items()
+    }
+
+
+def _drive(ctx: Context, reporter: progress.Reporter, reload: _Reloader) -> int:
     spec = load_spec()
     try:
-        loop = machine.run(spec, ctx, on_step=lambda name: report(f"step {name}"))
+        loop = machine.run(spec, ctx, on_step=reporter.step, between=reload)
     except InfrastructureError as exc:
         ctx.update(ctx.state.evolve(stop_reason=f"infrastructure: {exc}"))
         ctx.events.append("stop", reason=str(exc), step=ctx.state.step)
-        report(f"stopped: {exc}")
+        reporter.note(f"stopped: {exc}")
         return EXIT_STOPPED
+    except LoopdError as exc:
+        # Bad input met mid-loop (a hand-edited plan, say): say so in status, then fail.
+        ctx.update(ctx.state.evolve(stop_reason=f"error: {exc}"))
+        ctx.events.append("stop", reason=str(exc), step=ctx.state.step)
+        raise
     if not loop.finished():
-        report(f"stopped: {ctx.state.stop_reason}")
+        reporter.note(f"stopped: {ctx.state.stop_reason}")
         return EXIT_STOPPED
     code = ctx.state.exit_code if ctx.state.exit_code is not None else EXIT_STOPPED
     if code == 0:
         _archive_state(ctx)
-    report(f"loop ended: exit {code}")
+    ctx.events.append("end", exit_code=code)
+    reporter.note(f"loop ended: exit {code}")
     return code
 
 
@@ -101,11 +182,10 @@ def _archive_state(ctx: Context) -> None:
 
 def _interrupted(found: Sprint, stop: daemon.Interrupted) -> int:
     """Record why the loop stopped; its step stays, so the next start re-runs it."""
-    from loopd.state import load_state, save_state
-
     state = load_state(found.state_file)
     reason = "interrupted (Ctrl-C)" if stop.signum == signal.SIGINT else "stopped by loopd stop"
-    save_state(found.state_file, state.evolve(stop_reason=reason), found.files_lock)
+    if found.state_file.exists():  # not after a full success archived it
+        save_state(found.state_file, state.evolve(stop_reason=reason), found.files_lock)
     click.echo(f"loopd: {reason}; state saved at step {state.step}", err=True)
     return EXIT_INTERRUPTED if stop.signum == signal.SIGINT else EXIT_STOPPED
 

@@ -1,19 +1,38 @@
-"""``loopd status``: where a sprint is, read from its files (daemon or not)."""
+"""``loopd status``: where a sprint is, read from its files (daemon or not).
+
+Besides the state and checklists: whether a daemon runs it (the lock's
+holder), the step it is in, the last few events, what the current (or last)
+run used against its budgets (from status.json, which the loop rewrites on
+every transition), and why it stopped.
+"""
 
 from __future__ import annotations
 
+import datetime
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import click
 
+from loopd import daemon
 from loopd import sprint as sprints
 from loopd.checklist import Checklist, DocKind, Item, Status
-from loopd.config import load_config
+from loopd.config import Config, load_config
 from loopd.events import totals_by_role
 from loopd.state import KNOWN_GATES, LoopState, load_state
+
+RECENT_EVENTS = 5
+_TAIL_BYTES = 64 * 1024
+# What the loop's budgets are called in config, with the usage key they limit.
+BUDGETS = (
+    ("agent_calls", "max_agent_calls"),
+    ("cost_usd", "max_cost_usd"),
+    ("wall_time", "max_wall_time"),
+    ("loop_iterations", "max_loop_iterations"),
+)
 
 STATUS_WORDS = {
     Status.DONE: "done",
@@ -48,6 +67,12 @@ class SprintStatus:
     next_task: str | None
     next_test: str | None
     agents: dict[str, dict[str, Any]] = field(default_factory=dict)
+    step: str | None = None
+    working_on: str | None = None
+    exit_code: int | None = None
+    daemon: dict[str, Any] | None = None  # {"pid": ...} while a daemon holds the sprint
+    budget: dict[str, dict[str, float]] = field(default_factory=dict)  # used and limit
+    recent: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _tally(checklist: Checklist, words: dict[Status, str]) -> Tally:
@@ -75,10 +100,11 @@ def collect(found: sprints.Sprint) -> SprintStatus:
     The config is loaded too, so a malformed one is reported here and not
     first by a daemon hours later.
     """
-    load_config(found.repo, found)
+    config = load_config(found.repo, found).config
     state = load_state(found.state_file)
     plan = Checklist.load(found.plan, DocKind.PLAN)
     tests = Checklist.load(found.beta_plan, DocKind.TEST_PLAN)
+    holder = daemon.running(found)
     return SprintStatus(
         sprint=found.name,
         dir=found.relative(found.dir),
@@ -93,7 +119,77 @@ def collect(found: sprints.Sprint) -> SprintStatus:
         next_task=_describe(plan.next_task()),
         next_test=_describe(tests.next_test()),
         agents={role: asdict(t) for role, t in _agent_totals(found).items()},
+        step=state.step,
+        working_on=state.working_on,
+        exit_code=state.exit_code,
+        daemon={"pid": holder.pid} if holder is not None else None,
+        budget=_budget(_snapshot(found), config, live=holder is not None),
+        recent=recent_events(found.runtime / "events.jsonl"),
     )
+
+
+def _snapshot(found: sprints.Sprint) -> dict[str, Any]:
+    """status.json as the loop last wrote it ({} when there is none or it is torn)."""
+    try:
+        data = json.loads((found.runtime / "status.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _budget(snapshot: dict[str, Any], config: Config, *, live: bool) -> dict[str, dict[str, float]]:
+    """Each budget's use in the current (or last) run next to its limit (0: none)."""
+    run = snapshot.get("run") or {}
+    limits = snapshot.get("budgets") or _limits(config)
+    used = {key: float(run.get(key) or 0) for key, _ in BUDGETS}
+    started = _parse_time(run.get("started"))
+    if live and started is not None:  # status.json is only rewritten between steps
+        now = datetime.datetime.now(started.tzinfo)
+        used["wall_time"] = max(used["wall_time"], (now - started).total_seconds())
+    return {
+        key: {"used": used[key], "limit": float(limits.get(limit) or 0)} for key, limit in BUDGETS
+    }
+
+
+def _limits(config: Config) -> dict[str, float]:
+    budgets = config.budgets
+    return {
+        "max_agent_calls": budgets.max_agent_calls,
+        "max_cost_usd": budgets.max_cost_usd,
+        "max_wall_time": budgets.max_wall_time,
+        "max_loop_iterations": config.limits.max_loop_iterations,
+    }
+
+
+def _parse_time(value: Any) -> datetime.datetime | None:
+    try:
+        return datetime.datetime.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def recent_events(path: Path, count: int = RECENT_EVENTS) -> list[dict[str, Any]]:
+    """The last ``count`` events of ``path``, read from its end (the log only grows)."""
+    try:
+        with path.open("rb") as log:
+            size = log.seek(0, 2)
+            log.seek(max(0, size - _TAIL_BYTES))
+            lines = log.read().splitlines()
+    except OSError:
+        return []
+    if size > _TAIL_BYTES:
+        lines = lines[1:]  # the first line read is cut
+    events: list[dict[str, Any]] = []
+    for line in reversed(lines):
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue  # a torn last line
+        if isinstance(event, dict):
+            events.append(event)
+        if len(events) == count:
+            break
+    return events[::-1]
 
 
 def _agent_totals(found: sprints.Sprint) -> dict[str, Any]:
@@ -122,13 +218,93 @@ def _print(status: SprintStatus) -> None:
         ("next task", status.next_task or "-"),
         ("next test", status.next_test or "-"),
     ]
+    rows[2:2] = [("daemon", _daemon_line(status)), ("step", _step_line(status))]
     if status.stop_reason:
         rows.append(("stopped", status.stop_reason))
+    if status.exit_code is not None:
+        rows.append(("ended", f"exit {status.exit_code}"))
+    rows.append(("budget", _budget_line(status.budget)))
     for role, totals in status.agents.items():
         rows.append((f"agent {role}", _agent_line(totals)))
     rows.append(("updated", status.updated or "-"))
     for label, value in rows:
         click.echo(f"{label:<10} {value}")
+    if status.recent:
+        click.echo("recent")
+        for event in status.recent:
+            click.echo(f"  {describe_event(event)}")
+
+
+def _daemon_line(status: SprintStatus) -> str:
+    if status.daemon is None:
+        return "not running"
+    pid = status.daemon["pid"]
+    return f"running (pid {pid})" if pid else "running"
+
+
+def _step_line(status: SprintStatus) -> str:
+    step = status.step or "-"
+    return step + (f"  (working on {status.working_on})" if status.working_on else "")
+
+
+def _budget_line(budget: dict[str, dict[str, float]]) -> str:
+    if not budget:
+        return "-"
+    parts = []
+    for key, label, unit in _SHOWN:
+        entry = budget[key]
+        limit = f" of {_amount(entry['limit'], unit)}" if entry["limit"] else ""
+        parts.append(f"{label} {_amount(entry['used'], unit)}{limit}")
+    return " · ".join(parts) + "  (this run)"
+
+
+_SHOWN = (
+    ("agent_calls", "agent calls", ""),
+    ("cost_usd", "cost", "$"),
+    ("wall_time", "wall time", "s"),
+    ("loop_iterations", "loop passes", ""),
+)
+
+
+def _amount(value: float, unit: str) -> str:
+    if unit == "$":
+        return f"${value:.2f}"
+    return f"{value:.0f}{unit}"
+
+
+def describe_event(event: dict[str, Any]) -> str:
+    """One line for an event: its time, type and what matters in it."""
+    kind = str(event.get("type", "?"))
+    when = str(event.get("time", ""))[11:19]
+    detail = _DETAILS.get(kind, _generic)(event)
+    return f"{when} {kind:<10} {detail}"[:160]
+
+
+def _generic(event: dict[str, Any]) -> str:
+    skip = {"time", "type"}
+    return " ".join(f"{k}={v}" for k, v in event.items() if k not in skip and v not in (None, ""))
+
+
+def _transition(event: dict[str, Any]) -> str:
+    return f"{event.get('source')} --{event.get('outcome')}--> {event.get('dest')}"
+
+
+def _agent(event: dict[str, Any]) -> str:
+    about = event.get("task") or event.get("test") or event.get("vrc")
+    line = f"{event.get('prompt')} ({event.get('role')}) {event.get('outcome')}"
+    return line + (f" {about}" if about else "") + f" in {event.get('duration')}s"
+
+
+def _message(event: dict[str, Any]) -> str:
+    return str(event.get("message") or event.get("reason") or "")
+
+
+_DETAILS: dict[str, Callable[[dict[str, Any]], str]] = {
+    "transition": _transition,
+    "agent": _agent,
+    "note": _message,
+    "stop": _message,
+}
 
 
 def _agent_line(totals: dict[str, Any]) -> str:

@@ -3,21 +3,30 @@
 Steps read and change the world only through it: ``ask`` for an agent call,
 ``plan``/``tests``/``edit_*`` for the checklists, ``commit`` for git,
 ``update`` for the state.  ``update`` persists at once, so a ``kill -9``
-after it loses nothing.
+after it loses nothing; ``stage`` changes the state for the transition to
+persist.  A step re-run after a restart gets its finished agent calls
+answered from the checkpoint (``ask``) and its snapshots back
+(``remember``), so it decides as it would have the first time.
+
+Budgets are per run (this process): a loop stopped by one starts afresh
+when it is started again; the sprint's totals stay in the state.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from loopd import fsio
 from loopd.agents import AgentRequest, AgentResult
 from loopd.checklist import Checklist, DocKind, edit
 from loopd.clock import Clock
 from loopd.config import Config
+from loopd.engine import checkpoint
 from loopd.engine.ports import Agents, Git, Services, ServiceSnapshot, TestEngine
 from loopd.errors import LoopdError
 from loopd.events import EventLog
@@ -35,6 +44,17 @@ class StopLoop(Exception):
 
 
 Reporter = Callable[[str], None]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What this run (this process) has used, for the budgets and ``loopd status``."""
+
+    agent_calls: int
+    cost_usd: float
+    wall_time: float
+    loop_iterations: int
 
 
 @dataclass
@@ -51,6 +71,21 @@ class Context:
     report: Reporter = print
     services_snapshot: ServiceSnapshot = field(default_factory=ServiceSnapshot)
     started_monotonic: float = 0.0
+    # Where this run began: budgets and MAX_LOOP_ITERATIONS count from here.
+    base: Usage = field(init=False)
+    started_at: str = field(init=False)
+    _asks: int = field(default=0, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.started_monotonic:
+            self.started_monotonic = self.clock.monotonic()
+        self.started_at = self.clock.now().isoformat(timespec="seconds")
+        self.base = Usage(
+            agent_calls=self.state.counter("agent_calls"),
+            cost_usd=self.state.cost_usd,
+            wall_time=0.0,
+            loop_iterations=self.state.loop_iteration,
+        )
 
     # ---- state -------------------------------------------------------------
     def update(self, state: LoopState) -> LoopState:
@@ -60,24 +95,84 @@ class Context:
         self.write_status()
         return self.state
 
+    def stage(self, state: LoopState) -> LoopState:
+        """Make ``state`` current without saving: the step's transition saves it.
+
+        For a step whose only effect is on the state: killed before its
+        transition, it re-runs from the saved state and decides the same.
+        """
+        self.state = state
+        return state
+
+    def usage(self) -> Usage:
+        """What this run has used so far."""
+        return Usage(
+            agent_calls=self.state.counter("agent_calls") - self.base.agent_calls,
+            cost_usd=self.state.cost_usd - self.base.cost_usd,
+            wall_time=self.clock.monotonic() - self.started_monotonic,
+            loop_iterations=self.state.loop_iteration - self.base.loop_iterations,
+        )
+
     def write_status(self, **extra: Any) -> None:
         """status.json: the snapshot ``loopd status`` and scripts read, rewritten atomically."""
+        state = self.state
         snapshot = {
             "sprint": self.sprint.name,
-            "step": self.state.step,
-            "phase": self.state.phase,
-            "iteration": self.state.iteration,
-            "loop_iteration": self.state.loop_iteration,
-            "gates": sorted(self.state.gates),
-            "counters": dict(self.state.counters),
-            "cost_usd": round(self.state.cost_usd, 6),
-            "stop_reason": self.state.stop_reason,
-            "updated": self.state.updated.isoformat() if self.state.updated else None,
+            "pid": os.getpid(),
+            "step": state.step,
+            "phase": state.phase,
+            "iteration": state.iteration,
+            "loop_iteration": state.loop_iteration,
+            "working_on": state.working_on,
+            "gates": sorted(state.gates),
+            "counters": dict(state.counters),
+            "cost_usd": round(state.cost_usd, 6),
+            "stop_reason": state.stop_reason,
+            "exit_code": state.exit_code,
+            "updated": state.updated.isoformat() if state.updated else None,
+            "run": {"started": self.started_at, **asdict(self.usage())},
+            "budgets": self._limits(),
             "services": [asdict(s) for s in self.services_snapshot.services],
             **extra,
         }
         path = self.sprint.runtime / "status.json"
         fsio.atomic_write(path, json.dumps(snapshot, indent=2) + "\n")
+
+    def _limits(self) -> dict[str, float]:
+        budgets = self.config.budgets
+        return {
+            "max_agent_calls": budgets.max_agent_calls,
+            "max_cost_usd": budgets.max_cost_usd,
+            "max_wall_time": budgets.max_wall_time,
+            "max_loop_iterations": self.config.limits.max_loop_iterations,
+        }
+
+    # ---- checkpoints -------------------------------------------------------
+    def begin_step(self) -> None:
+        """A step starts (or starts again after a restart): its agent calls count from 0."""
+        self._asks = 0
+
+    def remember(
+        self,
+        key: str,
+        compute: Callable[[], T],
+        then: Callable[[LoopState], LoopState] | None = None,
+    ) -> T:
+        """``compute()`` once per step: a re-run after a restart gets the first value back.
+
+        ``then`` changes the state in the same save, so a counter bumped with
+        the snapshot is bumped once.  Values must be plain data (YAML).
+        """
+        entries = checkpoint.entries(self.state)
+        name = f"mem.{key}"
+        if name in entries:
+            value: T = entries[name]
+            return value
+        # Through JSON: the first run sees exactly what a re-run loads back.
+        value = json.loads(json.dumps(compute()))
+        state = then(self.state) if then is not None else self.state
+        self.update(checkpoint.with_entries(state, {name: value}))
+        return value
 
     # ---- checklists --------------------------------------------------------
     def plan(self) -> Checklist:
@@ -109,9 +204,27 @@ class Context:
     ) -> AgentResult:
         """Render ``prompt`` with the sprint's context and run it through the agent.
 
-        Budgets are checked first; the call's cost and count are added to the
-        state afterwards.  A broken template stops the loop (not the daemon).
+        Budgets are checked first; the call's count and cost are added to the
+        state afterwards, in the same save that checkpoints the call: the
+        step re-run after a restart gets this result back instead of asking
+        again.  A broken template stops the loop (not the daemon).
         """
+        request = AgentRequest(
+            role=role or ROLE_FOR_PROMPT.get(prompt, prompt),
+            prompt_name=prompt,
+            prompt="",
+            task_id=task_id,
+            test_id=test_id,
+            attempt=attempt,
+            vrc=vrc,
+        )
+        key = f"{checkpoint.ASK}{self._asks}"
+        self._asks += 1
+        entries = checkpoint.entries(self.state)
+        recorded = entries.get(key)
+        if isinstance(recorded, Mapping) and checkpoint.matches(recorded, request):
+            self.events.append("resumed", step=self.state.step, call=key, prompt=prompt)
+            return checkpoint.replayed(recorded, self.sprint.repo)
         self.check_budgets()
         try:
             text = render(
@@ -119,18 +232,12 @@ class Context:
             )
         except LoopdError as exc:
             raise StopLoop(f"prompt template error: {exc}") from exc
-        request = AgentRequest(
-            role=role or ROLE_FOR_PROMPT.get(prompt, prompt),
-            prompt_name=prompt,
-            prompt=text,
-            task_id=task_id,
-            test_id=test_id,
-            attempt=attempt,
-            vrc=vrc,
-        )
-        result = self.agents.call(request)
+        result = self.agents.call(dataclasses.replace(request, prompt=text))
         spent = self.state.bump("agent_calls").add_cost(result.cost_usd or 0.0)
-        self.update(spent)
+        # A call that differs from the recorded one: the rest of the record is stale.
+        stale = _later_asks(entries, self._asks) if recorded else []
+        entry = checkpoint.record(request, result, self.sprint.repo)
+        self.update(checkpoint.with_entries(spent, {key: entry}, dropped=stale))
         return result
 
     def prompt_context(self, **fields: Any) -> PromptContext:
@@ -152,12 +259,19 @@ class Context:
 
     # ---- budgets -----------------------------------------------------------
     def check_budgets(self) -> None:
+        """Stop the loop when this run has used up a budget."""
         budgets = self.config.budgets
-        calls = self.state.counter("agent_calls")
+        used = self.usage()
+        calls, cost, elapsed = used.agent_calls, used.cost_usd, used.wall_time
         if budgets.max_agent_calls and calls >= budgets.max_agent_calls:
             raise StopLoop(f"budget: {calls} agent calls reached budgets.max_agent_calls")
-        if budgets.max_cost_usd and self.state.cost_usd >= budgets.max_cost_usd:
-            raise StopLoop(f"budget: ${self.state.cost_usd:.2f} spent reached budgets.max_cost_usd")
-        elapsed = self.clock.monotonic() - self.started_monotonic
+        if budgets.max_cost_usd and cost >= budgets.max_cost_usd:
+            raise StopLoop(f"budget: ${cost:.2f} spent reached budgets.max_cost_usd")
         if budgets.max_wall_time and elapsed >= budgets.max_wall_time:
             raise StopLoop(f"budget: {elapsed:.0f}s of wall time reached budgets.max_wall_time")
+
+
+def _later_asks(entries: Mapping[str, Any], index: int) -> list[str]:
+    """Checkpointed calls from number ``index`` on."""
+    numbers = {k: k.removeprefix(checkpoint.ASK) for k in entries if k.startswith(checkpoint.ASK)}
+    return [k for k, n in numbers.items() if n.isdigit() and int(n) >= index]

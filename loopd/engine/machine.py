@@ -3,8 +3,9 @@
 The Machine holds the states and transitions exactly as the YAML declares
 them (no auto transitions), so an outcome a state does not declare is a bug
 caught at once.  Every transition persists the state before the next step
-runs, so a loop killed at any point resumes in the state it was in and
-re-runs that step.
+runs (and clears the step's checkpoint), so a loop killed at any point
+resumes in the state it was in and re-runs that step, which finds its
+finished agent calls in the checkpoint.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from transitions import Machine
 
+from loopd.engine import checkpoint
 from loopd.engine.context import Context, StopLoop
 from loopd.engine.spec import STEPS_PACKAGE, LoopSpec
 
@@ -63,6 +65,7 @@ class Loop:
         """Run the current state's step; return its outcome (a declared trigger)."""
         state = self.spec.states[self.state]
         self.on_step(self.state)
+        self.ctx.begin_step()
         outcome = load_step(state.step)(self.ctx, **state.params)
         if outcome not in state.on:
             raise RuntimeError(f"step {state.step!r} in state {self.state!r} returned {outcome!r}")
@@ -72,13 +75,12 @@ class Loop:
         """Run one step and take the transition its outcome names."""
         source = self.state
         outcome = self.run_step()
-        self.ctx.events.append(
-            "transition", source=source, outcome=outcome, dest=self.spec.states[source].on[outcome]
-        )
-        self.trigger(outcome)
+        self.trigger(outcome)  # persists: the event below records a transition that happened
+        self.ctx.events.append("transition", source=source, outcome=outcome, dest=self.state)
 
     def _persist(self) -> None:
-        self.ctx.update(self.ctx.state.evolve(step=self.state, phase=self.state))
+        phase = self.spec.states[self.state].phase
+        self.ctx.update(checkpoint.cleared(self.ctx.state).evolve(step=self.state, phase=phase))
 
     if TYPE_CHECKING:  # added to the model by transitions.Machine
 
@@ -88,19 +90,32 @@ class Loop:
 def _on_start(spec: LoopSpec, ctx: Context) -> None:
     for name in spec.on_start:
         state = spec.states[name]
+        ctx.begin_step()
         load_step(state.step)(ctx, **state.params)
 
 
-def run(spec: LoopSpec, ctx: Context, on_step: Callable[[str], None]) -> Loop:
-    """Drive the loop to its final state, or until a step stops it."""
+def run(
+    spec: LoopSpec,
+    ctx: Context,
+    on_step: Callable[[str], None],
+    between: Callable[[Context], None] | None = None,
+) -> Loop:
+    """Drive the loop to its final state, or until a step stops it.
+
+    ``between`` runs after every transition, before the next step: where a
+    daemon applies what a signal asked for (a config reload) at a clean point.
+    """
     loop = Loop(spec, ctx, on_step)
     resumed = loop.state != spec.initial
-    ctx.update(ctx.state.evolve(step=loop.state, phase=loop.state, stop_reason=None))
+    phase = spec.states[loop.state].phase
+    ctx.update(ctx.state.evolve(step=loop.state, phase=phase, stop_reason=None))
     try:
-        if resumed:
+        if resumed and not loop.finished():
             _on_start(spec, ctx)
         while not loop.finished():
             loop.advance()
+            if between is not None:
+                between(ctx)
     except StopLoop as stop:
         ctx.update(ctx.state.evolve(stop_reason=stop.reason))
         ctx.events.append("stop", reason=stop.reason, step=loop.state)

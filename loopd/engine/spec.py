@@ -34,6 +34,7 @@ class StateSpec:
     on: Mapping[str, str]
     doc: str
     line: int
+    phase: str = ""  # the stage of the sprint it belongs to (status and progress show it)
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,7 @@ class _Reader:
 
     def state(self, name: str, node: yaml.Node) -> StateSpec:
         fields = self.mapping(node, f"state {name!r}") if not _is_null(node) else {}
-        unknown = set(fields) - {"step", "with", "doc", "on"}
+        unknown = set(fields) - {"step", "with", "doc", "on", "phase"}
         if unknown:
             raise self.fail(node, f"state {name!r}: unknown keys {sorted(unknown)}")
         step = self.scalar(fields["step"], "step") if "step" in fields else name
@@ -133,7 +134,10 @@ class _Reader:
         self.destinations += [(name, outcome, dest) for outcome, dest in on_nodes.items()]
         doc = " ".join(self.scalar(fields["doc"], "doc").split()) if "doc" in fields else ""
         line = node.start_mark.line + 1
-        return StateSpec(name, step, MappingProxyType(params), MappingProxyType(on), doc, line)
+        phase = self.scalar(fields["phase"], "phase") if "phase" in fields else name
+        return StateSpec(
+            name, step, MappingProxyType(params), MappingProxyType(on), doc, line, phase
+        )
 
     def check_destinations(self, states: Mapping[str, StateSpec]) -> None:
         for name, outcome, node in self.destinations:

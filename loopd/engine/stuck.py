@@ -45,7 +45,7 @@ def _escalate(ctx: Context, state: LoopState) -> tuple[LoopState, str]:
     level = state.counter(LEVEL)
     if level >= len(LADDER):
         item = state.working_on or "no single item"
-        ctx.update(state)
+        ctx.stage(state)  # saved with the stop reason
         raise StopLoop(
             f"stuck: no progress after value discovery and force-blocking (working on {item})"
         )

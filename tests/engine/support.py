@@ -7,16 +7,23 @@ honest implementations (no services; tests with a cmd run it for real).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import io
+import os
 import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import yaml
 
 from loopd import proc
-from loopd.agents import AgentRunner
+from loopd.agents import AgentRequest, AgentResult, AgentRunner
+from loopd.agents.command import parse_json_or_plain
+from loopd.agents.replay import Performer, pick
+from loopd.agents.replay_script import Call, load_script
 from loopd.checklist import Status
 from loopd.clock import SystemClock
 from loopd.config import Config, default_config
@@ -60,6 +67,63 @@ class LocalGit:
 
     def head(self) -> str | None:
         return self._git("rev-parse", "HEAD")
+
+
+class InlineReplay:
+    """The replay agent's rules carried out in this process: the same script, no child.
+
+    For engine tests that make hundreds of calls (the stuck detector, crash
+    points, benchmarks), where a Python start per call would dominate.  The
+    call's environment is the agent contract's, set for the call's duration.
+    """
+
+    def __init__(self, script: Path, sprint: Sprint, events: EventLog) -> None:
+        self.script = load_script(script)
+        self.sprint = sprint
+        self.events = events
+        self.run_dir = sprint.runtime / "runs" / "inline"
+        self.state = sprint.runtime / "replay-state.json"
+        self.calls = 0
+
+    def environment(self, request: AgentRequest) -> dict[str, str]:
+        env = {
+            "LOOPD_ROLE": request.role,
+            "LOOPD_PROMPT": request.prompt_name,
+            "LOOPD_SPRINT": self.sprint.name,
+            "LOOPD_SPRINT_DIR": str(self.sprint.dir),
+            "LOOPD_RUN_DIR": str(self.run_dir),
+            "LOOPD_TASK_ID": request.task_id or "",
+            "LOOPD_TEST_ID": request.test_id or "",
+            "LOOPD_ATTEMPT": "" if request.attempt is None else str(request.attempt),
+        }
+        return env | ({"LOOPD_VRC": request.vrc} if request.vrc else {})
+
+    def call(self, request: AgentRequest) -> AgentResult:
+        self.calls += 1
+        env = self.environment(request)
+        rule = pick(self.script, Call(env=env, prompt=request.prompt), self.state)
+        assert rule is not None, f"no replay rule for {request.describe()}"
+        out = io.StringIO()
+        with mock.patch.dict(os.environ, env), contextlib.redirect_stdout(out):
+            code = Performer(env, self.sprint.repo).perform(rule)
+        completed = proc.Completed((), code, out.getvalue(), "", 0.0)
+        parsed = parse_json_or_plain(completed)
+        base = self.run_dir / f"{self.calls:03d}-{request.role}-{request.ident}"
+        base.parent.mkdir(parents=True, exist_ok=True)
+        base.with_name(base.name + ".prompt.md").write_text(request.prompt)
+        base.with_name(base.name + ".out").write_text(completed.stdout)
+        self.events.append(
+            "agent", role=request.role, prompt=request.prompt_name, task=request.task_id,
+            test=request.test_id, vrc=request.vrc, outcome="ok" if parsed.ok else "work_failed",
+            cost_usd=parsed.cost_usd, duration=0.0,
+        )  # fmt: skip
+        return AgentResult(
+            ok=parsed.ok, text=parsed.text, output=completed.stdout, stderr="",
+            returncode=code, timed_out=False, duration=0.0, cost_usd=parsed.cost_usd,
+            session_id=None, num_turns=None, permission_denials=(), fault=None,
+            prompt_file=base.with_name(base.name + ".prompt.md"),
+            output_file=base.with_name(base.name + ".out"), attempts=1,
+        )  # fmt: skip
 
 
 class NoServices:
@@ -117,15 +181,29 @@ def write_script(repo: Path, rules: list[dict[str, Any]]) -> Path:
     return path
 
 
-def context(repo: Path, config: Config, notes: list[str] | None = None) -> Context:
+def context(
+    repo: Path,
+    config: Config,
+    notes: list[str] | None = None,
+    *,
+    inline: bool = False,
+    kind: type[Context] = Context,
+) -> Context:
+    """A ``kind`` of context on sprint s1 of ``repo``; ``inline``: the replay agent in-process."""
     sprint: Sprint = locate(repo, "docs/sprints", "s1")
     events = EventLog(sprint.runtime / "events.jsonl")
     runs = sprint.runtime / "runs" / "test"
-    return Context(
+    script = config.agent.replay_script
+    agents = (
+        InlineReplay(repo / script, sprint, events)
+        if inline and script is not None
+        else AgentRunner(config, sprint, runs, events)
+    )
+    return kind(
         sprint=sprint,
         config=config,
         state=load_state(sprint.state_file),
-        agents=AgentRunner(config, sprint, runs, events),
+        agents=agents,
         git=LocalGit(repo),
         services=NoServices(),
         tests_engine=CommandTests(),

@@ -11,10 +11,16 @@ def _pending(ctx: Context) -> int:
     return len(ctx.plan().pending(("BUILD", "INT", "Task"))) + len(ctx.tests().pending())
 
 
-def run(ctx: Context) -> str:
+def _counts(ctx: Context) -> tuple[int, int]:
     tests = ctx.tests().tests()
     passed = sum(1 for t in tests if t.status is Status.DONE)
     blocked = sum(1 for t in tests if t.status is Status.BLOCKED)
+    return passed, blocked
+
+
+def run(ctx: Context) -> str:
+    # Decided on the counts the step began with: discovery may unblock tests.
+    passed, blocked = ctx.remember("counts", lambda: _counts(ctx))
     if blocked <= passed:
         return "ok"
     ctx.note(f"{blocked} tests blocked, {passed} passed: value discovery")

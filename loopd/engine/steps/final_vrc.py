@@ -1,19 +1,24 @@
 """STEP 8: the final vision reality check, and what follows from its verdict.
 
 Delivered -> the loop ends.  Not delivered (or no VISION line: never a
-silent guess): pending tasks -> continue; blocked tasks with BUILD tasks ->
-implement, continue; blocked without -> end (partial); no tasks at all ->
-discover, continue when it found work, else end.
+silent guess): pending tasks -> continue; blocked tasks, some of them BUILD
+tasks -> implement, continue; blocked without -> end (partial); no tasks at
+all -> discover, continue when it found work, else end.
+
+The branch is checkpointed once decided: a restart after the implement or
+discover call follows the same branch, not the one the changed plan suggests.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from loopd.checklist import Status
 from loopd.engine import stuck
 from loopd.engine.context import Context
-from loopd.state import PLANNING_GATES
+from loopd.engine.steps.value_discovery import invalidate_planning
+from loopd.prompting import as_task
 
 VERDICT = re.compile(r"^\s*VISION:\s*(DELIVERED|NOT_DELIVERED)\b", re.MULTILINE)
 GAP = re.compile(r"^\s*GAP:\s*(.+)$", re.MULTILINE)
@@ -29,32 +34,57 @@ def parse_verdict(text: str) -> tuple[bool, list[str]]:
 
 def run(ctx: Context) -> str:
     delivered, gaps = parse_verdict(ctx.ask("vrc", vrc="final").text)
-    ctx.events.append("vision", delivered=delivered, gaps=gaps)
-    if delivered:
+    branch = ctx.remember("branch", lambda: _branch(ctx, delivered))
+    if branch["name"] == "delivered":
+        ctx.events.append("vision", delivered=True, gaps=gaps)
         ctx.note("final VRC: vision delivered")
         return "finish"
+    ctx.events.append("vision", delivered=False, gaps=gaps)
     ctx.note("final VRC: vision not delivered" + (f" ({len(gaps)} gap(s))" if gaps else ""))
-    return _not_delivered(ctx, gaps)
+    return _not_delivered(ctx, branch, gaps)
 
 
-def _not_delivered(ctx: Context, gaps: list[str]) -> str:
+def _branch(ctx: Context, delivered: bool) -> dict[str, Any]:
+    """Which way the verdict and the plan send the loop (see the module docstring)."""
+    if delivered:
+        return {"name": "delivered"}
     plan = ctx.plan()
     if plan.pending(IMPLEMENTED):
-        return "continue"
+        return {"name": "pending"}
     blocked = [t for t in plan.tasks() if t.status is Status.BLOCKED]
+    builds = [t.id for t in blocked if t.kind == "BUILD"]
+    if builds:
+        return {"name": "unblock", "task": builds[0]}
     if blocked:
-        if any(t.kind == "BUILD" for t in plan.tasks()):
-            ctx.update(stuck.mark_worked(ctx.state))
-            ctx.ask("implement")
-            ctx.commit("final-vrc", "implement after the final VRC")
-            return "continue"
+        return {"name": "partial"}
+    return {"name": "discover", "tasks": len(plan.tasks())}
+
+
+def _not_delivered(ctx: Context, branch: dict[str, Any], gaps: list[str]) -> str:
+    name = branch["name"]
+    if name == "pending":
+        return "continue"
+    if name == "partial":
+        ctx.note("final VRC: only blocked tasks are left and none is a BUILD task")
         return "finish"
-    before = len(plan.tasks())
+    if name == "unblock":
+        return _unblock(ctx, branch["task"])
     ctx.ask("discover", extra={"gaps": gaps})
-    if len(ctx.plan().tasks()) > before:
-        ctx.update(
-            ctx.state.without_gates(*[g for g in PLANNING_GATES if g not in ("vrc1", "preflight")])
-        )
+    found = len(ctx.plan().tasks()) - branch["tasks"]
+    if found > 0:
+        ctx.note(f"discover: {found} new task(s)")
+        invalidate_planning(ctx)
         ctx.commit("discover", "tasks for the gaps the final VRC found")
         return "continue"
+    ctx.note("discover: no new tasks")
     return "finish"
+
+
+def _unblock(ctx: Context, task_id: str) -> str:
+    """A blocked BUILD task may hold up everything after it: implement it once more."""
+    task = ctx.plan().get(task_id)
+    ctx.stage(stuck.mark_worked(ctx.state.evolve(working_on=task_id)))
+    fields: dict[str, Any] = {"task": as_task(task)} if task is not None else {}
+    ctx.ask("implement", task_id=task_id, **fields)
+    ctx.commit("final-vrc", f"implement {task_id} after the final VRC")
+    return "continue"

@@ -10,7 +10,7 @@ def _build_tasks(ctx: Context) -> int:
 
 
 def run(ctx: Context) -> str:
-    before = _build_tasks(ctx)
+    before = ctx.remember("build_tasks", lambda: _build_tasks(ctx))
     ctx.ask("verify-blockers")
     created = _build_tasks(ctx) - before
     if created > 0:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from loopd.engine.context import Context
+from loopd.engine.recovery import clear_leftovers
 
 
 def run(ctx: Context) -> str:
+    # Runs on every start: first clear what a crashed run left (git locks above all).
+    for path in clear_leftovers(ctx.sprint.repo, ctx.sprint.dir):
+        ctx.note(f"removed {path}, left behind by a run that was killed")
     # The sprint's documents come along even when uncommitted: stashing them
     # away with the user's other work would leave the loop with no vision.
     info = ctx.git.setup_branch(ctx.sprint.name, keep=[ctx.sprint.dir])

@@ -11,6 +11,7 @@ def run(ctx: Context) -> str:
     for service in snapshot.failed:
         ctx.note(f"service {service.name} failed to start", evidence=service.evidence[-2000:])
     if snapshot.failed:
-        ctx.update(ctx.state.bump("total_service_failures", len(snapshot.failed)))
+        # Saved by the transition: a restart re-runs the start and counts afresh.
+        ctx.stage(ctx.state.bump("total_service_failures", len(snapshot.failed)))
     ctx.write_status()
     return "ok"

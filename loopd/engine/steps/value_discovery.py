@@ -9,15 +9,20 @@ from __future__ import annotations
 from loopd.engine.context import Context
 from loopd.state import PLANNING_GATES
 
-# Re-planning must not repeat the one-time checks.
-_KEEP = ("vrc1", "preflight")
+# loop-v2's invalidate_planning: planning runs again, but not its one-time checks.
+REPLAN_GATES = tuple(g for g in PLANNING_GATES if g not in ("vrc1", "preflight"))
+
+
+def invalidate_planning(ctx: Context) -> None:
+    """The plan changed under the loop: the quality gates, planning and VRC-2 run again."""
+    ctx.update(ctx.state.without_gates(*REPLAN_GATES))
 
 
 def discover(ctx: Context) -> None:
+    """verify-blockers and discover-value, then re-plan."""
     ctx.ask("verify-blockers")
     ctx.ask("discover-value")
-    replan = [g for g in PLANNING_GATES if g not in _KEEP]
-    ctx.update(ctx.state.without_gates(*replan))
+    invalidate_planning(ctx)
     ctx.commit("discovery", "value discovery")
 
 

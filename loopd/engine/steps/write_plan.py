@@ -6,7 +6,9 @@ from loopd.engine.context import Context, StopLoop
 
 
 def run(ctx: Context) -> str:
-    if ctx.sprint.plan.is_file():
+    # Whether there was a plan when the step began: re-run after the agent
+    # wrote it, the step still commits it.
+    if not ctx.remember("missing", lambda: not ctx.sprint.plan.is_file()):
         return "ok"
     ctx.ask("plan")
     if not ctx.sprint.plan.is_file():

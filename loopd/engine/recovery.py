@@ -1,0 +1,61 @@
+"""What a crash (``kill -9``, a power cut) leaves behind, cleared when a loop starts.
+
+A git command killed mid-commit leaves its lock files (``.git/index.lock``,
+``.git/refs/heads/<branch>.lock``), and every later git command then fails
+with "Another git process seems to be running".  An atomic write killed
+before its rename leaves ``.<name>.<random>.tmp`` next to the file, which the
+next commit would pick up.  The loop holds the sprint's daemon lock when it
+clears them, so no other loop is writing; a git lock is only removed when no
+git process runs in the repository (a user's ``git commit`` waiting for its
+editor keeps its lock).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+
+_PROC = Path("/proc")
+
+
+def clear_leftovers(repo: Path, sprint_dir: Path) -> list[str]:
+    """Remove stale git locks and loopd's orphaned temp files; say what went."""
+    removed = [*_stale_git_locks(repo), *_orphaned_temps(sprint_dir)]
+    for path in removed:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+    return [str(path.relative_to(repo)) for path in removed]
+
+
+def _stale_git_locks(repo: Path) -> list[Path]:
+    git_dir = repo / ".git"
+    if not git_dir.is_dir():
+        return []
+    locks = [p for p in git_dir.glob("*.lock") if p.is_file()]
+    locks += [p for p in (git_dir / "refs").rglob("*.lock") if p.is_file()]
+    if not locks or _git_running_in(repo):
+        return []
+    return locks
+
+
+def _git_running_in(repo: Path) -> bool:
+    """Whether a live ``git`` process works in ``repo`` (by its working directory)."""
+    root = repo.resolve()
+    for entry in _PROC.iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if (entry / "comm").read_text().strip() != "git":
+                continue
+            cwd = (entry / "cwd").resolve()
+        except OSError:
+            continue
+        if cwd == root or root in cwd.parents:
+            return True
+    return False
+
+
+def _orphaned_temps(sprint_dir: Path) -> list[Path]:
+    # fsio.atomic_write names its temp files ".<name>.<random>.tmp".
+    return [p for p in sprint_dir.glob(".*.tmp") if p.is_file()]
