@@ -1,12 +1,15 @@
 """Regression checks: passing tests re-checked by command, agents only where nothing else can.
 
 Triggers: ``interval`` (every REGRESSION_CHECK_INTERVAL fixes), ``spot``
-(SPOT_CHECK_PROBABILITY per round), ``completion`` (the final sweep) and
-``manual`` (``loopd regression``).  Every passing test with a command (cmd,
-E2E, learned REPRO) is re-run as a subprocess, in parallel, with no agent
-call.  Passing tests only an agent can check are spot-checked: on ``spot``
-and ``completion``, SPOT_CHECK_COUNT of them picked at random.  ``manual``
-never calls an agent.  ``policy.agent_regression`` is loop-v2's way: every
+(SPOT_CHECK_PROBABILITY per round), ``completion`` (the final sweep),
+``manual`` (``loopd regression``) and ``watch`` (the idle daemon saw source
+files change: commands only, the tests that failed last first, so the
+answer to "did my edit break something?" comes as soon as it can).  Every
+passing test with a command (cmd, E2E, learned REPRO) is re-run as a
+subprocess, in parallel, with no agent call.  Passing tests only an agent
+can check are spot-checked: on ``spot`` and ``completion``,
+SPOT_CHECK_COUNT of them picked at random.  ``manual`` and ``watch`` never
+call an agent.  ``policy.agent_regression`` is loop-v2's way: every
 passing test through the agent (a random SPOT_CHECK_COUNT on ``spot``).
 
 A regression puts the test back to ``[ ]`` with its attempts reset, opens
@@ -18,16 +21,20 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from loopd import fsio
 from loopd.checklist import Status
 from loopd.engine.context import Context
+from loopd.events import read_events
 from loopd.testengine import outcomes
 from loopd.testengine.checks import Check, plan_check
 from loopd.testengine.evidence import EvidenceRecord, Observation
 from loopd.testengine.session import Session
 
-TRIGGERS = ("interval", "spot", "completion", "manual")
+TRIGGERS = ("interval", "spot", "completion", "manual", "watch")
+# Triggers that never call an agent, whatever the policy: a person is waiting.
+COMMANDS_ONLY = frozenset({"manual", "watch"})
 LOG_TITLE = "# Regression log\n"
 
 
@@ -59,7 +66,7 @@ def choose(session: Session, trigger: str) -> tuple[list[Check], list[str]]:
     passing = [t for t in ctx.tests().tests() if t.status is Status.DONE]
     checks = [plan_check(t, ctx.config, session.repo, ctx.state.test_commands) for t in passing]
     count = ctx.config.limits.spot_check_count
-    if ctx.config.policy.agent_regression and trigger != "manual":
+    if ctx.config.policy.agent_regression and trigger not in COMMANDS_ONLY:
         agent_checks = [Check(c.item, "agent", None, session.repo) for c in checks]
         if trigger == "spot":
             agent_checks = _sample(session, agent_checks, count)
@@ -69,9 +76,19 @@ def choose(session: Session, trigger: str) -> tuple[list[Check], list[str]]:
     agent_only = [c for c in checks if not c.deterministic]
     sampled = _sample(session, agent_only, count) if trigger in ("spot", "completion") else []
     picked = {c.item.id for c in sampled}
-    order = {c.item.id: n for n, c in enumerate(checks)}
+    failed = last_failed(ctx.events.path) if trigger == "watch" else {}
+    order = {c.item.id: (-failed.get(c.item.id, -1), n) for n, c in enumerate(checks)}
     chosen = sorted(commands + sampled, key=lambda c: order[c.item.id])
     return chosen, [c.item.id for c in agent_only if c.item.id not in picked]
+
+
+def last_failed(events: Path) -> dict[str, int]:
+    """Test id -> position of its latest failed check in the events log (higher: later)."""
+    return {
+        event["test_id"]: n
+        for n, event in enumerate(read_events(events))
+        if event.get("type") == "test" and event.get("verdict") != "PASS" and "test_id" in event
+    }
 
 
 def _sample(session: Session, checks: list[Check], count: int) -> list[Check]:

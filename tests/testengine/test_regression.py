@@ -129,3 +129,22 @@ def test_a_round_ends_with_a_spot_check_when_the_dice_say_so(repo: Path, sprint_
 
     log = project.sprint.regression_log.read_text()
     assert "spot check" in log and "- Checked: 2 (2 cmd)" in log
+
+
+def test_a_watch_check_runs_commands_only_the_last_failed_first(
+    repo: Path, sprint_dir: Path
+) -> None:
+    project = passing_project(repo, sprint_dir)
+    config = config_for(project, policy__agent_regression=True)
+    ctx = context(project, config)
+    # BT-003 failed more recently than BT-001.
+    for test_id in ("BT-001", "BT-003"):
+        ctx.events.append("test", test_id=test_id, verdict="FAIL", trigger="test")
+    session = EvidenceTestEngine().session(ctx)
+
+    chosen, unchecked = regression.choose(session, "watch")
+
+    assert [c.item.id for c in chosen] == ["BT-003", "BT-001"]
+    assert sorted(unchecked) == ["BT-002", "BT-004", "BT-005"]
+    assert EvidenceTestEngine().sweep(ctx, "watch").checked == 2
+    assert project.agent_calls() == []
