@@ -22,10 +22,12 @@ a ``.env`` value), and redacting twice changes nothing more.
 from __future__ import annotations
 
 import functools
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from dotenv import dotenv_values
 
@@ -128,6 +130,55 @@ class Redactor:
     def lines(self, lines: Iterable[str]) -> tuple[str, ...]:
         """Each of ``lines`` redacted."""
         return tuple(self(line) for line in lines)
+
+    def output(self, text: str) -> str:
+        """An agent's output redacted without breaking its structure.
+
+        A JSON document (Claude's result) or JSON Lines (Codex's events) keep
+        their keys, numbers and layout: only string values are redacted, and a
+        string under a secret-named key is masked whole.  Anything else is
+        redacted as text.
+        """
+        document = _json(text)
+        if document is not _NOT_JSON:
+            return json.dumps(self._walk(document), ensure_ascii=False) + "\n"
+        lines = text.splitlines(keepends=True)
+        parsed = [_json(line) if line.strip() else _BLANK for line in lines]
+        if lines and all(item is not _NOT_JSON for item in parsed):
+            return "".join(
+                line if item is _BLANK else json.dumps(self._walk(item), ensure_ascii=False) + "\n"
+                for line, item in zip(lines, parsed, strict=True)
+            )
+        return self(text)
+
+    def _walk(self, value: Any, key: str = "") -> Any:
+        if isinstance(value, dict):
+            return {k: self._walk(v, str(k)) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self._walk(v, key) for v in value]
+        if isinstance(value, str):
+            return MARK if value and _SECRET_KEY.fullmatch(key) else self(value)
+        return value
+
+
+_NOT_JSON: Any = object()
+_BLANK: Any = object()
+# A key that names a secret (not one that merely contains a secret word:
+# "input_tokens" counts tokens, "session_id" of an agent CLI names a chat).
+_SECRET_KEY = re.compile(
+    r"(?i)(?:[a-z0-9]*[_-])?(?:password|passwd|passphrase|secret|token|api[_-]?key|apikey"
+    r"|access[_-]?key|private[_-]?key|client[_-]?secret|credentials?|auth[_-]?key)"
+)
+
+
+def _json(text: str) -> Any:
+    stripped = text.strip()
+    if not stripped.startswith(("{", "[")):
+        return _NOT_JSON
+    try:
+        return json.loads(stripped)
+    except ValueError:
+        return _NOT_JSON
 
 
 def _keep_scheme(match: re.Match[str]) -> str:

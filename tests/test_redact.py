@@ -135,3 +135,30 @@ def test_redacting_twice_changes_nothing_more(text: str, secret: str) -> None:
     once = redactor(f"{text} password={secret} Authorization: Bearer {secret} {text}")
     assert redactor(once) == once
     assert secret not in once
+
+
+def test_agent_output_keeps_its_json_structure() -> None:
+    import json
+
+    redact = Redactor.with_values([("STRIPE", "sk_live_abcdef0123456789")])
+    raw = json.dumps({
+        "result": "used sk_live_abcdef0123456789 with password=hunter2",
+        "usage": {"input_tokens": 12, "cache_read_input_tokens": 3},
+        "session_id": "c0ffee", "api_key": "zzz", "num_turns": 3,
+    })  # fmt: skip
+    out = json.loads(redact.output(raw + "\n"))
+    assert out["result"] == "used [REDACTED:STRIPE] with password=[REDACTED]"
+    assert out["usage"] == {"input_tokens": 12, "cache_read_input_tokens": 3}
+    assert (out["session_id"], out["api_key"], out["num_turns"]) == ("c0ffee", "[REDACTED]", 3)
+
+
+def test_agent_json_lines_stay_json_lines_and_text_stays_text() -> None:
+    import json
+
+    redact = Redactor.with_values([])
+    token = "ghp_" + "a" * 36
+    lines = redact.output(f'{{"type": "msg", "text": "{token}"}}\n\n{{"type": "end"}}\n')
+    assert [json.loads(x) for x in lines.splitlines() if x] == [
+        {"type": "msg", "text": "[REDACTED]"}, {"type": "end"},
+    ]  # fmt: skip
+    assert redact.output(f"not json {token}\n") == "not json [REDACTED]\n"

@@ -170,7 +170,7 @@ class AgentRunner:
 
     def _redacted(self, completed: proc.Completed, files: rundir.CallFiles) -> proc.Completed:
         """The call's output with secrets masked, in the result and in its ``.out`` file."""
-        stdout, stderr = self.redact(completed.stdout), self.redact(completed.stderr)
+        stdout, stderr = self.redact.output(completed.stdout), self.redact(completed.stderr)
         if stdout != completed.stdout:
             # The agent wrote .out itself while running; it is ours to rewrite now it has exited.
             fsio.atomic_write(files.output, stdout)
