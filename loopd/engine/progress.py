@@ -83,7 +83,7 @@ class PlainReporter:
 
     def note(self, message: str) -> None:
         """Print ``message`` on its own timestamped line."""
-        self.write(f"{self.clock.now():%Y-%m-%d %H:%M:%S} {message}")
+        self.write(f"{self.clock.now().astimezone():%Y-%m-%d %H:%M:%S} {message}")
 
     def step(self, name: str) -> None:
         """A step begins."""
@@ -119,7 +119,7 @@ class LiveReporter:
 
     def note(self, message: str) -> None:
         """Print ``message`` above the panel."""
-        stamp = f"{self.clock.now():%H:%M:%S}"
+        stamp = f"{self.clock.now().astimezone():%H:%M:%S}"
         self.live.console.print(Text.assemble((stamp, "dim"), " ", message))
         self.live.refresh()
 

@@ -4,8 +4,12 @@ One progress fingerprint per outer iteration that did work (implementing or
 testing): tasks done and pending, tests passed, blocked and pending.  When it
 has not changed for MAX_NO_PROGRESS such iterations, one ladder escalates:
 value discovery first, then force-blocking the item being worked, then
-stopping the loop INCOMPLETE, naming what was stuck.  Real progress resets
-both the count and the ladder.
+stopping the loop INCOMPLETE, naming what was stuck.
+
+Any change of the fingerprint restarts the count, but only real progress --
+more tasks done or tests passed than ever before -- takes the ladder back
+down: work that is only added (discovery finding tasks) or given up on
+(items blocked) must not keep a loop that achieves nothing alive forever.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from loopd.state import LoopState
 WORKED = "worked"
 NO_PROGRESS = "no_progress"
 LEVEL = "stuck_level"
+BEST = "progress_best"  # the most tasks done + tests passed seen so far
 LADDER = ("stuck", "force_block")
 
 
@@ -27,14 +32,17 @@ def mark_worked(state: LoopState) -> LoopState:
 
 def evaluate(ctx: Context, state: LoopState) -> tuple[LoopState, str]:
     """The stuck verdict at the top of an outer iteration: ``ok`` or a ladder rung."""
-    key = fingerprint.progress(ctx.plan(), ctx.tests()).key()
+    progress = fingerprint.progress(ctx.plan(), ctx.tests())
+    key, achieved = progress.key(), progress.tasks_done + progress.tests_passed
     previous = state.fingerprints.get("progress")
     worked = state.counter(WORKED) > 0
     state = state.with_fingerprint("progress", key).with_counter(WORKED, 0)
+    if achieved > state.counter(BEST):
+        state = state.with_counter(BEST, achieved).with_counter(LEVEL, 0)
     if not worked or previous is None:
         return state, "ok"
     if key != previous:
-        return state.with_counter(NO_PROGRESS, 0).with_counter(LEVEL, 0), "ok"
+        return state.with_counter(NO_PROGRESS, 0), "ok"
     count = state.counter(NO_PROGRESS) + 1
     if count < ctx.config.limits.max_no_progress:
         return state.with_counter(NO_PROGRESS, count), "ok"

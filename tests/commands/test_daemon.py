@@ -16,6 +16,7 @@ import yaml
 from loopd import proc
 from loopd.state import load_state
 from tests.cli import run_cli
+from tests.integration.sprints import environment, install
 
 SD = "$LOOPD_SPRINT_DIR"
 PLAN = "# Plan\n\n- [ ] **BUILD-001**: make it\n"
@@ -137,3 +138,64 @@ def test_graph_draws_the_loop(repo: Path, tmp_path: Path) -> None:
     out = tmp_path / "loop.dot"
     assert run_cli(repo, "graph", "--format", "dot", "--output", str(out)).code == 0
     assert out.read_text().startswith('digraph "loopd sprint loop"')
+
+
+def _paused_daemon(repo: Path, **config: Any) -> int:
+    """A daemon of the greeter sprint whose first agent call waits for ``.go``; its pid."""
+    install(repo, "greeter", agent={"replay_script": ".loopd/replay-pause.yaml"}, **config)
+    started = _loopd(repo, "start", "s1", "--once", env=environment())
+    assert started.returncode == 0, started.stderr
+    _wait_for((repo / ".agent.pid").exists)
+    return int(started.stdout.split("(pid ")[1].split(")")[0])
+
+
+def test_status_shows_the_running_daemon_its_step_budget_and_recent_events(repo: Path) -> None:
+    pid = _paused_daemon(repo, budgets={"max_agent_calls": 40})
+    try:
+        shown = run_cli(repo, "status", "s1")
+        data = json.loads(run_cli(repo, "status", "s1", "--json").out)
+    finally:
+        (repo / ".go").touch()
+    assert f"daemon     running (pid {pid})" in shown.out
+    assert "step       vrc1" in shown.out
+    assert "budget     agent calls 0 of 40" in shown.out
+    assert data["daemon"] == {"pid": pid} and data["step"] == "vrc1"
+    assert data["budget"]["agent_calls"] == {"used": 0.0, "limit": 40.0}
+    recent = data["recent"]
+    assert len(recent) == 5 and recent[-1] == {**recent[-1], "type": "transition", "dest": "vrc1"}
+    assert "planning_check --plan--> vrc1" in shown.out
+    _wait_for(lambda: not _alive(pid))
+    after = json.loads(run_cli(repo, "status", "s1", "--json").out)
+    # The pause script writes no plan: the run stops at write_plan, after two calls.
+    assert after["daemon"] is None and after["budget"]["agent_calls"]["used"] == 2.0
+    assert after["stop_reason"].startswith("the plan agent did not write")
+
+
+def test_sighup_reloads_the_config_at_the_next_step(repo: Path) -> None:
+    pid = _paused_daemon(repo)
+    config = repo / ".loopd/config.yaml"
+    config.write_text(config.read_text() + "budgets:\n  max_agent_calls: 1\n")
+    os.kill(pid, signal.SIGHUP)
+    (repo / ".go").touch()
+    _wait_for(lambda: not _alive(pid))
+
+    log = _loopd(repo, "logs", "s1").stdout
+    assert "SIGHUP: configuration reloaded: budgets.max_agent_calls 0 -> 1" in log
+    # The reloaded budget ended the run at the next call (one call in this run).
+    state = load_state(repo / "docs/sprints/s1/LOOP_STATE.md")
+    assert state.stop_reason == "budget: 1 agent calls reached budgets.max_agent_calls"
+    assert state.step == "write_plan" and state.counters["agent_calls"] == 1
+    lines = [line for line in log.splitlines() if line.strip()]
+    assert all(line[:4].isdigit() and line[4] == "-" for line in lines[:-1])  # timestamped
+
+
+def test_sighup_with_a_broken_config_keeps_the_old_one(repo: Path) -> None:
+    pid = _paused_daemon(repo)
+    (repo / ".loopd/config.yaml").write_text("limits:\n  max_iterations: lots\n")
+    os.kill(pid, signal.SIGHUP)
+    (repo / ".go").touch()
+    _wait_for(lambda: not _alive(pid))
+    log = (repo / ".loopd/s1/daemon.log").read_text()
+    assert "SIGHUP: configuration not reloaded, keeping the old one" in log
+    assert "config.yaml:2: limits.max_iterations must be an integer" in log
+    assert log.index("keeping the old one") < log.index("step write_plan")  # and went on

@@ -34,6 +34,7 @@ from loopd.engine.ports import (
     IterationOutcome,
     ServiceSnapshot,
     SweepOutcome,
+    TestEngine,
 )
 from loopd.events import EventLog
 from loopd.sprint import Sprint, locate
@@ -188,6 +189,7 @@ def context(
     *,
     inline: bool = False,
     kind: type[Context] = Context,
+    tests_engine: TestEngine | None = None,
 ) -> Context:
     """A ``kind`` of context on sprint s1 of ``repo``; ``inline``: the replay agent in-process."""
     sprint: Sprint = locate(repo, "docs/sprints", "s1")
@@ -206,7 +208,7 @@ def context(
         agents=agents,
         git=LocalGit(repo),
         services=NoServices(),
-        tests_engine=CommandTests(),
+        tests_engine=tests_engine or CommandTests(),
         events=events,
         clock=SystemClock(),
         report=(notes.append if notes is not None else lambda _: None),

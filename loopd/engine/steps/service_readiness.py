@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from loopd.checklist import Checklist
+from loopd.checklist import Checklist, Status
 from loopd.engine.context import Context
 from loopd.engine.ports import ServiceSnapshot, ServiceState
 from loopd.engine.steps.value_discovery import invalidate_planning
@@ -96,8 +96,19 @@ def _svc_tasks(
     return created
 
 
+def _close_tasks(ctx: Context, snapshot: ServiceSnapshot) -> None:
+    """SVC tasks of services that run now are done."""
+    running = {f"SVC-{s.name}" for s in snapshot.services if s.state != "failed"}
+    done = [t.id for t in ctx.plan().pending(("SVC",)) if t.id in running]
+    for task_id in done:
+        ctx.edit_plan(partial(Checklist.set_status, item_id=task_id, status=Status.DONE))
+    if done:
+        ctx.note(f"{', '.join(done)} done: the service runs")
+
+
 def _decide(ctx: Context, snapshot: ServiceSnapshot, created: list[str]) -> str:
     ctx.services_snapshot = snapshot
+    _close_tasks(ctx, snapshot)
     attempts = ctx.state.counter(ATTEMPTS)
     if snapshot.all_running:
         ctx.update(_passed(ctx, snapshot))
