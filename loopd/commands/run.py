@@ -152,12 +152,14 @@ def _drive(ctx: Context, reporter: progress.Reporter, reload: _Reloader) -> int:
         loop = machine.run(spec, ctx, on_step=reporter.step, between=reload)
     except InfrastructureError as exc:
         ctx.update(ctx.state.evolve(stop_reason=f"infrastructure: {exc}"))
+        ctx.write_status()
         ctx.events.append("stop", reason=str(exc), step=ctx.state.step)
         reporter.note(f"stopped: {exc}")
         return EXIT_STOPPED
     except LoopdError as exc:
         # Bad input met mid-loop (a hand-edited plan, say): say so in status, then fail.
         ctx.update(ctx.state.evolve(stop_reason=f"error: {exc}"))
+        ctx.write_status()
         ctx.events.append("stop", reason=str(exc), step=ctx.state.step)
         raise
     if not loop.finished():

@@ -123,7 +123,7 @@ def collect(found: sprints.Sprint) -> SprintStatus:
         working_on=state.working_on,
         exit_code=state.exit_code,
         daemon={"pid": holder.pid} if holder is not None else None,
-        budget=_budget(_snapshot(found), config, live=holder is not None),
+        budget=_budget(_snapshot(found), state, config, live=holder is not None),
         recent=recent_events(found.runtime / "events.jsonl"),
     )
 
@@ -137,13 +137,24 @@ def _snapshot(found: sprints.Sprint) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def _budget(snapshot: dict[str, Any], config: Config, *, live: bool) -> dict[str, dict[str, float]]:
-    """Each budget's use in the current (or last) run next to its limit (0: none)."""
+def _budget(
+    snapshot: dict[str, Any], state: LoopState, config: Config, *, live: bool
+) -> dict[str, dict[str, float]]:
+    """Each budget's use in the current (or last) run next to its limit (0: none).
+
+    The run's starting counts are in status.json (rewritten at transitions);
+    the counts now are in LOOP_STATE.md (saved after every agent call).
+    """
     run = snapshot.get("run") or {}
     limits = snapshot.get("budgets") or _limits(config)
     used = {key: float(run.get(key) or 0) for key, _ in BUDGETS}
+    base = run.get("base")
+    if isinstance(base, dict):
+        used["agent_calls"] = state.counter("agent_calls") - float(base.get("agent_calls") or 0)
+        used["cost_usd"] = round(state.cost_usd - float(base.get("cost_usd") or 0), 6)
+        used["loop_iterations"] = state.loop_iteration - float(base.get("loop_iterations") or 0)
     started = _parse_time(run.get("started"))
-    if live and started is not None:  # status.json is only rewritten between steps
+    if live and started is not None:
         now = datetime.datetime.now(started.tzinfo)
         used["wall_time"] = max(used["wall_time"], (now - started).total_seconds())
     return {

@@ -89,10 +89,14 @@ class Context:
 
     # ---- state -------------------------------------------------------------
     def update(self, state: LoopState) -> LoopState:
-        """Make ``state`` current and persist it (LOOP_STATE.md and status.json)."""
+        """Make ``state`` current and persist it in LOOP_STATE.md.
+
+        status.json is rewritten by the machine on every transition (and
+        ``loopd status`` reads the live counters from LOOP_STATE.md), so a
+        save costs one durable write.
+        """
         self.state = state.touched(self.clock.now())
         save_state(self.sprint.state_file, self.state, self.sprint.files_lock)
-        self.write_status()
         return self.state
 
     def stage(self, state: LoopState) -> LoopState:
@@ -130,7 +134,7 @@ class Context:
             "stop_reason": state.stop_reason,
             "exit_code": state.exit_code,
             "updated": state.updated.isoformat() if state.updated else None,
-            "run": {"started": self.started_at, **asdict(self.usage())},
+            "run": {"started": self.started_at, "base": asdict(self.base), **asdict(self.usage())},
             "budgets": self._limits(),
             "services": [asdict(s) for s in self.services_snapshot.services],
             **extra,

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Container
 from dataclasses import dataclass
 from pathlib import Path
 
-from loopd.checklist import Checklist, Status
+from loopd.checklist import Checklist, Status, task_kinds, tested_kinds
 
 
 def files(*paths: Path) -> str:
@@ -35,13 +36,32 @@ class Progress:
         )
 
 
-def progress(plan: Checklist, tests: Checklist) -> Progress:
-    tasks = plan.tasks()
-    tested = tests.tests()
+def statuses(checklist: Checklist, kinds: Container[str]) -> dict[Status, int]:
+    """How many items of these kinds have each status (counted, no items built)."""
+    total = dict.fromkeys(Status, 0)
+    for kind, counts in checklist.counts().items():
+        if kind in kinds:
+            for status, n in counts.items():
+                total[status] += n
+    return total
+
+
+def tasks(plan: Checklist) -> dict[Status, int]:
+    """The plan's tasks by status."""
+    return statuses(plan, task_kinds(plan.kind))
+
+
+def tests(test_plan: Checklist) -> dict[Status, int]:
+    """The test plan's tests by status."""
+    return statuses(test_plan, tested_kinds(test_plan.kind))
+
+
+def progress(plan: Checklist, test_plan: Checklist) -> Progress:
+    done, tested = tasks(plan), tests(test_plan)
     return Progress(
-        tasks_done=sum(1 for t in tasks if t.status is Status.DONE),
-        tasks_pending=sum(1 for t in tasks if t.status is Status.PENDING),
-        tests_passed=sum(1 for t in tested if t.status is Status.DONE),
-        tests_blocked=sum(1 for t in tested if t.status is Status.BLOCKED),
-        tests_pending=sum(1 for t in tested if t.status is Status.PENDING),
+        tasks_done=done[Status.DONE],
+        tasks_pending=done[Status.PENDING],
+        tests_passed=tested[Status.DONE],
+        tests_blocked=tested[Status.BLOCKED],
+        tests_pending=tested[Status.PENDING],
     )

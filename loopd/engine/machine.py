@@ -81,6 +81,7 @@ class Loop:
     def _persist(self) -> None:
         phase = self.spec.states[self.state].phase
         self.ctx.update(checkpoint.cleared(self.ctx.state).evolve(step=self.state, phase=phase))
+        self.ctx.write_status()
 
     if TYPE_CHECKING:  # added to the model by transitions.Machine
 
@@ -109,6 +110,7 @@ def run(
     resumed = loop.state != spec.initial
     phase = spec.states[loop.state].phase
     ctx.update(ctx.state.evolve(step=loop.state, phase=phase, stop_reason=None))
+    ctx.write_status()
     try:
         if resumed and not loop.finished():
             _on_start(spec, ctx)
@@ -118,5 +120,6 @@ def run(
                 between(ctx)
     except StopLoop as stop:
         ctx.update(ctx.state.evolve(stop_reason=stop.reason))
+        ctx.write_status()
         ctx.events.append("stop", reason=stop.reason, step=loop.state)
     return loop

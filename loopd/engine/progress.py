@@ -21,6 +21,7 @@ from rich.text import Text
 
 from loopd.checklist import Status
 from loopd.clock import Clock
+from loopd.engine import fingerprint
 
 if TYPE_CHECKING:
     from loopd.engine.context import Context
@@ -46,8 +47,7 @@ class Snapshot:
 
 def snapshot(ctx: Context) -> Snapshot:
     """The loop's progress now, from its state and checklists."""
-    tasks = ctx.plan().tasks()
-    tests = ctx.tests().tests()
+    tasks, tests = fingerprint.tasks(ctx.plan()), fingerprint.tests(ctx.tests())
     used = ctx.usage()
     return Snapshot(
         sprint=ctx.sprint.name,
@@ -55,11 +55,11 @@ def snapshot(ctx: Context) -> Snapshot:
         working_on=ctx.state.working_on,
         iteration=ctx.state.iteration,
         loop_iteration=ctx.state.loop_iteration,
-        tasks_done=sum(1 for t in tasks if t.status is Status.DONE),
-        tasks_total=len(tasks),
-        tests_passed=sum(1 for t in tests if t.status is Status.DONE),
-        tests_blocked=sum(1 for t in tests if t.status is Status.BLOCKED),
-        tests_total=len(tests),
+        tasks_done=tasks[Status.DONE],
+        tasks_total=sum(tasks.values()),
+        tests_passed=tests[Status.DONE],
+        tests_blocked=tests[Status.BLOCKED],
+        tests_total=sum(tests.values()),
         agent_calls=used.agent_calls,
         cost_usd=used.cost_usd,
     )

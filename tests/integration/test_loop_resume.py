@@ -5,8 +5,8 @@ testing, the final VRC, completion) is run once uninterrupted.  Then copies
 of it are run as separate ``loopd run`` processes and killed with SIGKILL,
 together with the agent (a crash: nothing gets to clean up), over and over:
 
-- after every other transition of the loop (at a varying moment after it,
-  so also in the middle of the next step), each time a little further;
+- after a transition of the loop, every first or second one (at a varying
+  moment after it, so also in the middle of the next step);
 - around every agent call, in turn: while it runs, the moment it has
   finished (before loopd has saved that it did), and a little later (the
   step's own work after the call, e.g. its commit).
@@ -29,6 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from loopd import proc
+from loopd.engine.spec import load_spec
 from tests.integration.sprints import (
     Outcome,
     argv,
@@ -39,7 +40,6 @@ from tests.integration.sprints import (
     new_repo,
     outcome,
     state,
-    visited,
     wait_for,
 )
 
@@ -115,7 +115,8 @@ def _kill_chain(path: Path, kind: str) -> tuple[Outcome, list[str]]:
     # A full success archives LOOP_STATE.md: past that, a run would start the sprint over.
     while len(killed) < 200 and not _archived(repo):  # each run gets at least one point further
         if kind == "transition":
-            reached, delay = _beyond(_transitions, repo, 2), rng.uniform(0, 0.03)
+            reached = _beyond(_transitions, repo, rng.choice((1, 2)))
+            delay = rng.uniform(0, 0.03)
         else:
             reached, delay = _around_next_call(repo, len(killed) % 3, rng)
         if not _run_until(repo, reached, delay):
@@ -137,7 +138,7 @@ def test_a_sprint_killed_anywhere_resumes_to_the_same_end(tmp_path: Path) -> Non
     done = loopd(base, "run", "s1", "--once")
     assert done.returncode == 0, done.stdout + done.stderr
     expected = outcome(base, 0)
-    states = set(visited(base))
+    spec = load_spec()
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         chains = dict(
@@ -150,6 +151,8 @@ def test_a_sprint_killed_anywhere_resumes_to_the_same_end(tmp_path: Path) -> Non
     for kind, (got, killed) in chains.items():
         assert got == expected, f"killed after each {kind} at {killed}"
     # Kills landed all over the loop, and cut agent calls short in every phase.
-    assert len(set(chains["transition"][1])) >= len(states) // 2
+    hit = set(chains["transition"][1])
+    phases = {spec.states[name].phase for name in hit}
+    assert len(hit) >= 12 and {"planning", "implementation", "completion"} <= phases, hit
     roles = {name.split("-")[1] for name in chains["call"][1]}
     assert {"plan", "gate", "implement", "vrc"} <= roles, chains["call"][1]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from loopd.checklist import Status
+from loopd.engine import fingerprint
 from loopd.engine.context import Context
 from loopd.engine.steps.value_discovery import discover
 
@@ -12,10 +13,8 @@ def _pending(ctx: Context) -> int:
 
 
 def _counts(ctx: Context) -> tuple[int, int]:
-    tests = ctx.tests().tests()
-    passed = sum(1 for t in tests if t.status is Status.DONE)
-    blocked = sum(1 for t in tests if t.status is Status.BLOCKED)
-    return passed, blocked
+    tests = fingerprint.tests(ctx.tests())
+    return tests[Status.DONE], tests[Status.BLOCKED]
 
 
 def run(ctx: Context) -> str:

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from loopd.checklist import Status
+from loopd.engine import fingerprint
 from loopd.engine.context import Context
 
 FULL, INCOMPLETE, PARTIAL = 0, 1, 2
 
 
 def exit_code(ctx: Context) -> int:
-    tests = ctx.tests().tests()
-    pending = sum(1 for t in tests if t.status is Status.PENDING)
-    blocked = sum(1 for t in tests if t.status in (Status.BLOCKED, Status.USER))
+    tests = fingerprint.tests(ctx.tests())
+    pending, blocked = tests[Status.PENDING], tests[Status.BLOCKED] + tests[Status.USER]
     if pending:
         return INCOMPLETE
     return PARTIAL if blocked else FULL

@@ -6,11 +6,13 @@ loopd takes a transition back to the top of the loop, state intact.
 
 from __future__ import annotations
 
+from loopd.checklist import Status
+from loopd.engine import fingerprint
 from loopd.engine.context import Context
 
 
 def run(ctx: Context) -> str:
-    if not any(t.status.name == "DONE" for t in ctx.tests().tests()):
+    if not fingerprint.tests(ctx.tests())[Status.DONE]:
         ctx.note("final sweep: no passing tests to verify")
         return "clean"
     result = ctx.tests_engine.sweep(ctx, "completion")

@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from loopd.checklist import Checklist, Item, Status
-from loopd.engine import stuck
+from loopd.engine import fingerprint, stuck
 from loopd.engine.context import Context
 from loopd.prompting import as_task
 
@@ -21,8 +21,8 @@ USER_ACTION = re.compile(r"user must|manual|configure.*credentials", re.IGNORECA
 
 
 def _done_and_total(plan: Checklist) -> tuple[int, int]:
-    tasks = plan.tasks()
-    return sum(1 for t in tasks if t.status is Status.DONE), len(tasks)
+    tasks = fingerprint.tasks(plan)
+    return tasks[Status.DONE], sum(tasks.values())
 
 
 def run(ctx: Context) -> str:

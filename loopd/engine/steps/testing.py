@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from loopd.engine import stuck
+from loopd.engine import fingerprint, stuck
 from loopd.engine.context import Context
 from loopd.state import QUALITY_GATES
 
@@ -20,7 +20,7 @@ STRUCTURAL_TASKS = "structural_tasks"
 
 
 def _structural(ctx: Context) -> int:
-    return sum(1 for t in ctx.plan().tasks() if t.kind in STRUCTURAL)
+    return sum(fingerprint.statuses(ctx.plan(), STRUCTURAL).values())
 
 
 def _start(ctx: Context) -> dict[str, Any]:
