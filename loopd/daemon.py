@@ -70,8 +70,15 @@ def running(sprint: Sprint) -> DaemonInfo | None:
 
 
 @contextlib.contextmanager
-def hold(sprint: Sprint) -> Iterator[None]:
-    """Be the sprint's one daemon for the block, or say who already is."""
+def hold(sprint: Sprint) -> Iterator[list[int]]:
+    """Be the sprint's one daemon for the block, or say who already is.
+
+    A daemon killed hard (``kill -9``, a power cut) cannot stop its agent or
+    services, which run in sessions of their own; its daemon.pid is still
+    there, with its token.  Everything carrying that token is stopped before
+    this daemon starts, so no stale agent edits the repo alongside a new one.
+    The block receives the pids that were stopped.
+    """
     lock_path(sprint).parent.mkdir(parents=True, exist_ok=True)
     lock = filelock.FileLock(lock_path(sprint), timeout=0)
     try:
@@ -85,13 +92,21 @@ def hold(sprint: Sprint) -> Iterator[None]:
             hint=f"follow it: loopd logs -f {name}; stop it: loopd stop {name}",
         ) from None
     try:
+        reaped = _reap_predecessor(sprint)
         mine = {"pid": os.getpid(), "token": proc.adopt_token()}
         fsio.atomic_write(pid_path(sprint), json.dumps(mine) + "\n")
-        yield
+        yield reaped
     finally:
         with contextlib.suppress(FileNotFoundError):
             pid_path(sprint).unlink()
         lock.release()
+
+
+def _reap_predecessor(sprint: Sprint) -> list[int]:
+    stale = read_info(sprint)
+    if stale is None or not stale.token or stale.pid == os.getpid():
+        return []
+    return proc.stop_marked(stale.token)
 
 
 @contextlib.contextmanager

@@ -224,6 +224,33 @@ def finish(child: Spawned, grace: float = LEFTOVER_GRACE) -> int | None:
     return stop(child, Escalation.term_then_kill(grace))
 
 
+def stop_marked(token: str, grace: float = LEFTOVER_GRACE) -> list[int]:
+    """Stop every process carrying ``token``: SIGTERM, ``grace`` seconds, then SIGKILL.
+
+    For what a process that died left running (its own children in sessions
+    of their own): the daemon calls it with a killed predecessor's token.
+    """
+    found = marked(token)
+    for pid in found:
+        _kill_pid(pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while marked(token) and time.monotonic() < deadline:
+        time.sleep(_POLL)
+    for _ in range(_KILL_ROUNDS):
+        left = marked(token)
+        if not left:
+            break
+        for pid in left:
+            _kill_pid(pid, signal.SIGKILL)
+        time.sleep(_POLL)
+    return found
+
+
+def _kill_pid(pid: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.kill(pid, sig)
+
+
 def marked(token: str) -> list[int]:
     """Live processes other than this one whose environment carries ``token``."""
     me = os.getpid()
@@ -316,8 +343,7 @@ def _signal(child: Spawned, sig: signal.Signals) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(child.pid, sig)
     for pid in marked(child.token):
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(pid, sig)
+        _kill_pid(pid, sig)
 
 
 def _decode(data: bytes | None) -> str:

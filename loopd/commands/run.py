@@ -3,6 +3,9 @@
 Holds the sprint's daemon lock for its whole life, runs the loop from where
 LOOP_STATE.md says it was, and maps the end to the exit codes DESIGN.md
 fixes: 0 full success, 2 partial, 1 incomplete or stopped, 130 interrupted.
+A stopped loop resumes in its step; one that ended (and said so) starts a
+new pass from the top; a full success archives the state, so the next run
+starts the sprint over, as loop-v2 did.
 
 SIGHUP asks for the configuration to be read again; it is applied between
 two steps (prompts are read at every call anyway), never in the middle of one.
@@ -47,8 +50,10 @@ def run(
 ) -> int:
     """Run the loop until it ends; without ``once``, then wait for signals."""
     found = locate(repo, sprints_root, sprint)
-    with daemon.hold(found), daemon.stop_signals(), _hangups() as hangup:
+    with daemon.hold(found) as reaped, daemon.stop_signals(), _hangups() as hangup:
         reporter = progress.for_terminal(SystemClock())
+        if reaped:
+            reporter.note(f"stopped {len(reaped)} process(es) a killed daemon left running")
         try:
             code = _run_loop(found, max_iterations, reporter, hangup)
         except daemon.Interrupted as stop:
@@ -168,6 +173,10 @@ def _drive(ctx: Context, reporter: progress.Reporter, reload: _Reloader) -> int:
     code = ctx.state.exit_code if ctx.state.exit_code is not None else EXIT_STOPPED
     if code == 0:
         _archive_state(ctx)
+    else:
+        # Reported: the next run starts a new pass (the exit code stays for status).
+        # Killed before this, the next run reports this end instead.
+        ctx.update(ctx.state.evolve(step=None))
     ctx.events.append("end", exit_code=code)
     reporter.note(f"loop ended: exit {code}")
     return code

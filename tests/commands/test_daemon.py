@@ -117,11 +117,15 @@ def test_kill_9_then_start_again_resumes_in_the_same_state(repo: Path, sprint_di
     killed = load_state(sprint_dir / "LOOP_STATE.md")
     assert killed.step == "gate_clarity" and killed.gate_passed("craap")
     calls = killed.counters["agent_calls"]
+    orphan = int((repo / "slow.pid").read_text())
+    assert _alive(orphan)  # the killed daemon could not stop its agent
 
     _setup(repo, _planning_rules())  # the agent no longer hangs
     # Budgets count per run: this one may make one call, the one the kill cut short.
     done = _loopd(repo, "run", "s1", "--once", env={"LOOPD_BUDGETS_MAX_AGENT_CALLS": "1"})
     assert "step gate_clarity" in done.stdout, done.stdout + done.stderr
+    assert "process(es) a killed daemon left running" in done.stdout
+    assert not _alive(orphan)  # the new daemon stopped it before starting
     resumed = load_state(sprint_dir / "LOOP_STATE.md")
     assert resumed.gate_passed("clarity") and resumed.counters["agent_calls"] == calls + 1
 
