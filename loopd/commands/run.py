@@ -14,6 +14,7 @@ two steps (prompts are read at every call anyway), never in the middle of one.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import signal
 import threading
@@ -28,12 +29,13 @@ from loopd import daemon, fsio
 from loopd.agents import AgentRunner, InfrastructureError
 from loopd.clock import SystemClock
 from loopd.config import Config, load_config
-from loopd.engine import assemble, machine, progress
+from loopd.engine import assemble, machine, progress, rerun
 from loopd.engine.context import Context
 from loopd.engine.spec import load_spec
 from loopd.errors import LoopdError
 from loopd.sprint import Sprint, locate
 from loopd.state import load_state, save_state
+from loopd.watch import Watcher
 
 EXIT_STOPPED = 1
 EXIT_INTERRUPTED = 130
@@ -55,15 +57,12 @@ def run(
         if reaped:
             reporter.note(f"stopped {len(reaped)} process(es) a killed daemon left running")
         try:
-            code = _run_loop(found, max_iterations, reporter, hangup)
+            return _serve(found, max_iterations, reporter, hangup, once=once, no_watch=no_watch)
         except daemon.Interrupted as stop:
             reporter.close()
             return _interrupted(found, stop)
         finally:
             reporter.close()
-        if not once:
-            _idle(found, no_watch)
-        return code
 
 
 @contextlib.contextmanager
@@ -81,12 +80,16 @@ def _hangups() -> Iterator[threading.Event]:
         signal.signal(signal.SIGHUP, previous)
 
 
-def _run_loop(
+def _serve(
     found: Sprint,
     max_iterations: int | None,
     reporter: progress.Reporter,
     hangup: threading.Event,
+    *,
+    once: bool,
+    no_watch: bool,
 ) -> int:
+    """Run the loop; unless ``once``, then stay up and run it again when files say so."""
     overrides = {"limits.max_iterations": max_iterations}
     loaded = load_config(found.repo, found, overrides=overrides)
     for warning in loaded.warnings:
@@ -95,6 +98,20 @@ def _run_loop(
     reporter.watch(lambda: progress.snapshot(ctx))
     ctx.events.append("start", pid=os.getpid(), step=ctx.state.step)
     reload = _Reloader(found, overrides, hangup)
+    watch = loaded.config.watch
+    settings = dataclasses.replace(watch, enabled=watch.enabled and not (once or no_watch))
+    # Started before the first run, paused: what changes meanwhile is queued, not lost.
+    with Watcher(found, settings, ctx.clock, ctx.events) as watcher:
+        watcher.pause()
+        code = _run_once(ctx, reporter, reload)
+        watcher.resume()
+        if not once:
+            _idle(ctx, watcher, reporter, reload, watching=settings.enabled)
+    return code
+
+
+def _run_once(ctx: Context, reporter: progress.Reporter, reload: _Reloader) -> int:
+    """One run of the loop; the services it started are stopped when it ends."""
     try:
         return _drive(ctx, reporter, reload)
     finally:
@@ -201,10 +218,35 @@ def _interrupted(found: Sprint, stop: daemon.Interrupted) -> int:
     return EXIT_INTERRUPTED if stop.signum == signal.SIGINT else EXIT_STOPPED
 
 
-def _idle(found: Sprint, no_watch: bool) -> None:
-    """Stay up after the loop for re-runs; until file watching lands, only a signal ends it."""
-    why = "file watching is off (--no-watch)" if no_watch else "file watching lands with issue #7"
-    click.echo(f"loop finished; idle until stopped ({why}): loopd stop {found.name}")
-    with contextlib.suppress(daemon.Interrupted):
+def _idle(
+    ctx: Context,
+    watcher: Watcher,
+    reporter: progress.Reporter,
+    reload: _Reloader,
+    *,
+    watching: bool,
+) -> None:
+    """Stay up after the loop; with watching on, run it again when files say so.
+
+    Only a signal ends this (``loopd stop``: SIGTERM raises Interrupted).
+    """
+    name = ctx.sprint.name
+    if not watching:
+        reporter.note(f"loop finished; idle (file watching is off) until: loopd stop {name}")
         while True:
             signal.pause()
+    reporter.note(f"loop finished; watching files for changes (stop: loopd stop {name})")
+    spec = load_spec()
+    while True:
+        decision = rerun.decide(ctx, watcher.wait(None))
+        for reason in decision.reasons:
+            reporter.note(reason)
+        if not decision.resume:
+            continue
+        rerun.reopen(ctx, spec.final, first="loop_start")
+        watcher.pause()
+        try:
+            _run_once(ctx, reporter, reload)
+        finally:
+            watcher.resume()
+        reporter.note("loop finished; watching files for changes")

@@ -72,7 +72,7 @@ def _names(change: Change) -> str:
     return shown + (f" and {more} more" if more > 0 else "")
 
 
-def reopen(ctx: Context, final: str, first: str) -> None:
+def reopen(ctx: Context, final: str, *, first: str) -> None:
     """Make a finished (or stopped) loop runnable again, in the same process, state intact.
 
     A loop that ended goes back to the top (``first``); one that stopped

@@ -96,7 +96,9 @@ class EvidenceTestEngine:
 
     def _sweep(self, session: Session, trigger: str) -> regression.SweepReport:
         report = regression.sweep(session, trigger)
-        if report.checked:
+        # A person asked (loopd regression) or is editing (watch): their
+        # uncommitted edits are theirs, so these checks commit nothing.
+        if report.checked and trigger not in regression.COMMANDS_ONLY:
             found = len(report.regressions)
             message = (
                 f"{trigger} regression check: {len(report.checked)} checked, {found} regressed"
