@@ -37,3 +37,18 @@ def test_every_prompt_name_is_documented() -> None:
 
     for name in PROMPT_NAMES:
         assert f"`{name}`" in _section("Prompts"), name
+
+
+def test_the_services_yaml_example_is_valid(repo: Path, sprint_dir: Path) -> None:
+    from loopd.config import default_config
+    from loopd.services import detect
+    from loopd.sprint import locate
+
+    example = re.search(r"```yaml\n(# docs/sprints/<sprint>/services.yaml\n.*?)```", README, re.S)
+    assert example is not None
+    (sprint_dir / "services.yaml").write_text(example.group(1))
+    (repo / "docker-compose.yml").write_text("services:\n  postgres:\n    image: postgres\n")
+    plan = detect(locate(repo, "docs/sprints", "s1"), default_config())
+    assert [(s.name, s.kind) for s in plan.services] == [
+        ("db", "compose"), ("api", "command"), ("cache", "image"),
+    ]  # fmt: skip
