@@ -19,6 +19,7 @@ import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 from loopd import fsio
@@ -204,9 +205,13 @@ class Context:
         task_id: str | None = None,
         test_id: str | None = None,
         attempt: int | None = None,
+        evidence_file: Path | None = None,
         **fields: Any,
     ) -> AgentResult:
         """Render ``prompt`` with the sprint's context and run it through the agent.
+
+        ``evidence_file`` (relative to the repo) becomes the agent's
+        ``LOOPD_EVIDENCE_FILE``, for wrappers that read the record itself.
 
         Budgets are checked first; the call's count and cost are added to the
         state afterwards, in the same save that checkpoints the call: the
@@ -220,6 +225,7 @@ class Context:
             task_id=task_id,
             test_id=test_id,
             attempt=attempt,
+            evidence_file=evidence_file,
             vrc=vrc,
         )
         key = f"{checkpoint.ASK}{self._asks}"

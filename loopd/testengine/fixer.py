@@ -11,6 +11,7 @@ recorded as a fix record that joins each member's history.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from loopd.prompting import Peer, as_test, related_tasks
@@ -79,8 +80,14 @@ def fix(session: Session, cluster: Cluster) -> FixRecord:
     ctx.update(ctx.state.evolve(working_on=primary.item.id))
     base = session.changes.head()
     fields = prompt_fields(session, cluster)
+    withheld = ctx.config.policy.withhold_evidence or not primary.record.path
     result = ctx.ask(
-        "fix", role="fix", test_id=primary.item.id, attempt=primary.record.attempt, **fields
+        "fix",
+        role="fix",
+        test_id=primary.item.id,
+        attempt=primary.record.attempt,
+        evidence_file=None if withheld else Path(primary.record.path),
+        **fields,
     )
     own = frozenset({ctx.sprint.relative(ctx.sprint.state_file)})
     diffstat = fix_diffstat(session.changes, base, own) if base else NO_BASE

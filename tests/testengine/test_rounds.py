@@ -334,3 +334,26 @@ def test_a_fix_that_mends_another_cluster_saves_its_fixer(repo: Path, sprint_dir
     assert project.status("BT-002") is Status.DONE
     assert len(project.agent_calls("fix")) == 1
     assert any("BT-002 passes after FIX-BT-001" in s for s in project.log())
+
+
+def test_the_fixer_gets_its_evidence_record_as_loopd_evidence_file(
+    repo: Path, sprint_dir: Path
+) -> None:
+    project = make_project(
+        repo, sprint_dir, plan_of([f"- [ ] **BT-001**: an order shows its total {check('orders')}"])
+    )
+    (repo / "settings.json").write_text(settings(currency=False))
+    reads_the_file = 'grep -q "missing currency field" "$LOOPD_EVIDENCE_FILE"'
+    project.rules(
+        [
+            {
+                "name": "fix-from-the-file",
+                "when": {"prompt": "fix"},
+                "do": [{"run": reads_the_file}, write_settings_action(), {"print": "done"}],
+            }
+        ]
+    )
+
+    EvidenceTestEngine().iteration(context(project, config_for(project)))
+
+    assert project.status("BT-001") is Status.DONE
