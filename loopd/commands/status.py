@@ -22,6 +22,7 @@ from loopd import sprint as sprints
 from loopd.checklist import Checklist, DocKind, Item, Status
 from loopd.config import Config, load_config
 from loopd.events import totals_by_role
+from loopd.services import load_report
 from loopd.state import KNOWN_GATES, LoopState, load_state
 
 RECENT_EVENTS = 5
@@ -73,6 +74,8 @@ class SprintStatus:
     daemon: dict[str, Any] | None = None  # {"pid": ...} while a daemon holds the sprint
     budget: dict[str, dict[str, float]] = field(default_factory=dict)  # used and limit
     recent: list[dict[str, Any]] = field(default_factory=list)
+    # The last service report (a start or a check): failures are never swallowed.
+    services: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _tally(checklist: Checklist, words: dict[Status, str]) -> Tally:
@@ -125,7 +128,18 @@ def collect(found: sprints.Sprint) -> SprintStatus:
         daemon={"pid": holder.pid} if holder is not None else None,
         budget=_budget(_snapshot(found), state, config, live=holder is not None),
         recent=recent_events(found.runtime / "events.jsonl"),
+        services=_services(found),
     )
+
+
+def _services(found: sprints.Sprint) -> list[dict[str, Any]]:
+    report = load_report(found)
+    if report is None:
+        return []
+    return [
+        {"name": s.name, "state": s.state, "evidence": s.evidence, "at": report.at}
+        for s in report.services
+    ]
 
 
 def _snapshot(found: sprints.Sprint) -> dict[str, Any]:
@@ -235,6 +249,10 @@ def _print(status: SprintStatus) -> None:
     if status.exit_code is not None:
         rows.append(("ended", f"exit {status.exit_code}"))
     rows.append(("budget", _budget_line(status.budget)))
+    for service in status.services:
+        last = (service["evidence"].strip().splitlines() or [""])[-1]
+        when = str(service["at"])[11:19]  # the report's time of day, UTC
+        rows.append((f"service {service['name']}", f"{service['state']} at {when}: {last}"))
     for role, totals in status.agents.items():
         rows.append((f"agent {role}", _agent_line(totals)))
     rows.append(("updated", status.updated or "-"))
