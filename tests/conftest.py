@@ -29,8 +29,12 @@ def git(repo: Path, *args: str) -> str:
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     """A real git repository with one commit on main."""
-    path = tmp_path / "repo"
-    path.mkdir()
+    return init_repo(tmp_path / "repo")
+
+
+def init_repo(path: Path) -> Path:
+    """Make ``path`` a real git repository with one commit on main."""
+    path.mkdir(parents=True)
     git(path, "init", "-q", "-b", "main")
     git(path, "config", "user.email", "test@loopd.invalid")
     git(path, "config", "user.name", "loopd tests")

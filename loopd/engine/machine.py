@@ -109,7 +109,8 @@ def run(
     loop = Loop(spec, ctx, on_step)
     resumed = loop.state != spec.initial
     phase = spec.states[loop.state].phase
-    ctx.update(ctx.state.evolve(step=loop.state, phase=phase, stop_reason=None))
+    ended = ctx.state.exit_code if loop.finished() else None  # a new pass forgets the last end
+    ctx.update(ctx.state.evolve(step=loop.state, phase=phase, stop_reason=None, exit_code=ended))
     ctx.write_status()
     try:
         if resumed and not loop.finished():

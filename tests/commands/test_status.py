@@ -76,3 +76,32 @@ def test_unknown_sprint_is_a_clean_error(repo: Path, sprint_dir: Path) -> None:
     result = run_cli(repo, "status", "nope")
     assert result.code == 1
     assert "sprint directory not found" in result.err and "known sprints: s1" in result.err
+
+
+def test_without_a_daemon_status_says_so_and_shows_the_budgets(
+    repo: Path, sprint_dir: Path
+) -> None:
+    (repo / ".loopd").mkdir()
+    (repo / ".loopd/config.yaml").write_text("budgets:\n  max_cost_usd: 5\n")
+    result = run_cli(repo, "status", "s1")
+    lines = dict(line.split(None, 1) for line in result.out.splitlines() if line.strip())
+    assert lines["daemon"] == "not running"
+    assert lines["budget"].startswith("agent calls 0 · cost $0.00 of $5.00 · wall time 0s")
+    data = json.loads(run_cli(repo, "status", "s1", "--json").out)
+    assert data["daemon"] is None and data["recent"] == []
+    assert data["budget"]["cost_usd"] == {"used": 0.0, "limit": 5.0}
+
+
+def test_recent_events_come_from_the_end_of_a_long_log(repo: Path, sprint_dir: Path) -> None:
+    log = repo / ".loopd/s1/events.jsonl"
+    log.parent.mkdir(parents=True)
+    lines = [
+        json.dumps({"time": f"2026-01-01T00:00:{n % 60:02d}", "type": "note", "message": f"n{n}"})
+        for n in range(5000)
+    ]
+    torn = '{"time": "2026-01-01T00:01:00", "type": "no'  # its writer died mid-line
+    log.write_text("\n".join(lines) + "\n" + torn)
+    data = json.loads(run_cli(repo, "status", "s1", "--json").out)
+    assert [e["message"] for e in data["recent"]] == [f"n{n}" for n in range(4995, 5000)]
+    shown = run_cli(repo, "status", "s1").out
+    assert shown.splitlines()[-1] == "  00:00:19 note       n4999"

@@ -26,13 +26,13 @@ from loopd.agents.replay import Performer, pick
 from loopd.agents.replay_script import Call, load_script
 from loopd.checklist import Status
 from loopd.clock import SystemClock
+from loopd.commands.regression import NoServices
 from loopd.config import Config, default_config
 from loopd.engine.context import Context
 from loopd.engine.ports import (
     BranchInfo,
     CommitInfo,
     IterationOutcome,
-    ServiceSnapshot,
     SweepOutcome,
     TestEngine,
 )
@@ -125,17 +125,6 @@ class InlineReplay:
             prompt_file=base.with_name(base.name + ".prompt.md"),
             output_file=base.with_name(base.name + ".out"), attempts=1,
         )  # fmt: skip
-
-
-class NoServices:
-    def start_all(self) -> ServiceSnapshot:
-        return ServiceSnapshot()
-
-    def check(self) -> ServiceSnapshot:
-        return ServiceSnapshot()
-
-    def stop_all(self) -> None:
-        return None
 
 
 class CommandTests:

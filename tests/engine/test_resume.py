@@ -18,8 +18,9 @@ from loopd.engine import machine
 from loopd.engine.context import Context
 from loopd.engine.spec import load_spec
 from loopd.state import LoopState
+from tests.conftest import init_repo
 from tests.engine.support import context, replay_config
-from tests.integration.sprints import install, new_repo, outcome, visited
+from tests.integration.sprints import install, outcome, visited
 
 
 class Crash(BaseException):
@@ -58,12 +59,12 @@ def _run(repo: Path, saves: int = 0) -> bool:
 
 
 def test_a_loop_dying_after_any_save_resumes_to_the_same_end(tmp_path: Path) -> None:
-    base = new_repo(tmp_path / "base")
+    base = init_repo(tmp_path / "base")
     install(base, "greeter")
     assert _run(base)
     expected = outcome(base, 0)
 
-    repo = new_repo(tmp_path / "crashing")
+    repo = init_repo(tmp_path / "crashing")
     install(repo, "greeter")
     # Each run dies after its second save (its first is the run's own start);
     # one that got no transition further dies a save later the next time.  So

@@ -28,18 +28,6 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "sprints"
 SPRINT = "docs/sprints/s1"
 
 
-def new_repo(path: Path) -> Path:
-    """A git repository with one commit on main (like the ``repo`` fixture)."""
-    path.mkdir(parents=True)
-    git(path, "init", "-q", "-b", "main")
-    git(path, "config", "user.email", "test@loopd.invalid")
-    git(path, "config", "user.name", "loopd tests")
-    (path / "README.md").write_text("# project\n")
-    git(path, "add", "README.md")
-    git(path, "commit", "-q", "-m", "initial")
-    return path
-
-
 def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     merged = dict(base)
     for key, value in extra.items():

@@ -94,6 +94,17 @@ def test_incomplete_exits_1_with_tests_pending(
     assert state(repo).exit_code == 1 and state(repo).stop_reason is None
 
 
+def test_a_loop_that_ended_runs_a_new_pass_when_started_again(repo: Path) -> None:
+    install(repo, "notes")
+    assert loopd(repo, "run", "s1", "--once", "--max-iterations", "1").returncode == 1
+    ended = run_cli(repo, "status", "s1").out
+    assert "ended      exit 1" in ended and "step       -" in ended
+    again = loopd(repo, "run", "s1", "--once", "--max-iterations", "2")
+    assert again.returncode == 2, again.stdout + again.stderr
+    assert "- [x] **BT-003**" in text(repo, "BETA_TEST_PLAN_v1.md")
+    assert state(repo).iteration == 2 and visited(repo).count("setup_branch") == 2
+
+
 @pytest.mark.parametrize(
     ("env", "reason"),
     [

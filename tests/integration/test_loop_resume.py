@@ -30,6 +30,7 @@ from pathlib import Path
 
 from loopd import proc
 from loopd.engine.spec import load_spec
+from tests.conftest import init_repo
 from tests.integration.sprints import (
     Outcome,
     argv,
@@ -37,7 +38,6 @@ from tests.integration.sprints import (
     events,
     install,
     loopd,
-    new_repo,
     outcome,
     state,
     wait_for,
@@ -108,7 +108,7 @@ def _around_next_call(
 
 def _kill_chain(path: Path, kind: str) -> tuple[Outcome, list[str]]:
     """Kill a run of the sprint at every point of ``kind`` in turn; then finish it."""
-    repo = new_repo(path)
+    repo = init_repo(path)
     install(repo, "greeter")
     rng = random.Random(kind)
     killed: list[str] = []
@@ -133,7 +133,7 @@ def _archived(repo: Path) -> bool:
 
 
 def test_a_sprint_killed_anywhere_resumes_to_the_same_end(tmp_path: Path) -> None:
-    base = new_repo(tmp_path / "uninterrupted")
+    base = init_repo(tmp_path / "uninterrupted")
     install(base, "greeter")
     done = loopd(base, "run", "s1", "--once")
     assert done.returncode == 0, done.stdout + done.stderr
