@@ -78,8 +78,11 @@ class Context:
     _asks: int = field(default=0, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        if not self.started_monotonic:
-            self.started_monotonic = self.clock.monotonic()
+        self.begin_run(self.started_monotonic or None)
+
+    def begin_run(self, monotonic: float | None = None) -> None:
+        """A run of the loop begins (a daemon re-running after a change starts another)."""
+        self.started_monotonic = self.clock.monotonic() if monotonic is None else monotonic
         self.started_at = self.clock.now().isoformat(timespec="seconds")
         self.base = Usage(
             agent_calls=self.state.counter("agent_calls"),

@@ -106,6 +106,7 @@ def run(
     ``between`` runs after every transition, before the next step: where a
     daemon applies what a signal asked for (a config reload) at a clean point.
     """
+    ctx.begin_run()
     loop = Loop(spec, ctx, on_step)
     resumed = loop.state != spec.initial
     phase = spec.states[loop.state].phase
