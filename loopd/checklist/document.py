@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections import Counter
 from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -135,9 +136,12 @@ class Checklist:
 
     def counts(self) -> dict[str, dict[Status, int]]:
         """Item kind -> status -> number of items (every status present, zeros included)."""
+        pairs = Counter(zip(self.parsed.kinds, self._statuses(), strict=True))
         result: dict[str, dict[Status, int]] = {}
-        for kind, status in zip(self.parsed.kinds, self._statuses(), strict=True):
-            result.setdefault(kind, dict.fromkeys(Status, 0))[status] += 1
+        for (kind, status), number in pairs.items():
+            if kind not in result:
+                result[kind] = dict.fromkeys(Status, 0)
+            result[kind][status] = number
         return result
 
     def pending(self, kinds: Iterable[str] | None = None) -> list[Item]:
