@@ -224,18 +224,23 @@ def finish(child: Spawned, grace: float = LEFTOVER_GRACE) -> int | None:
     return stop(child, Escalation.term_then_kill(grace))
 
 
-def stop_marked(token: str, grace: float = LEFTOVER_GRACE) -> list[int]:
-    """Stop every process carrying ``token``: SIGTERM, ``grace`` seconds, then SIGKILL.
+def stop_tree(token: str, escalation: Escalation) -> list[int]:
+    """Stop every process carrying ``token`` through ``escalation``, then SIGKILL.
 
-    For what a process that died left running (its own children in sessions
-    of their own): the daemon calls it with a killed predecessor's token.
+    For processes this one did not start, or whose starter died: a service
+    another loopd started, what a killed daemon left running.  Returns the
+    pids found at the start.
     """
     found = marked(token)
-    for pid in found:
-        _kill_pid(pid, signal.SIGTERM)
-    deadline = time.monotonic() + grace
-    while marked(token) and time.monotonic() < deadline:
-        time.sleep(_POLL)
+    for sig, grace in escalation.steps:
+        left = marked(token)
+        if not left:
+            break
+        for pid in left:
+            _kill_pid(pid, sig)
+        deadline = time.monotonic() + grace
+        while marked(token) and time.monotonic() < deadline:
+            time.sleep(_POLL)
     for _ in range(_KILL_ROUNDS):
         left = marked(token)
         if not left:
@@ -244,6 +249,11 @@ def stop_marked(token: str, grace: float = LEFTOVER_GRACE) -> list[int]:
             _kill_pid(pid, signal.SIGKILL)
         time.sleep(_POLL)
     return found
+
+
+def stop_marked(token: str, grace: float = LEFTOVER_GRACE) -> list[int]:
+    """Stop everything carrying ``token``: SIGTERM, ``grace`` seconds, SIGKILL."""
+    return stop_tree(token, Escalation.term_then_kill(grace))
 
 
 def _kill_pid(pid: int, sig: signal.Signals) -> None:

@@ -8,13 +8,11 @@ process that wrote them: ``loopd services down`` stops what ``up`` started.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import subprocess
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 from loopd import fsio, proc
 from loopd.errors import LoopdError
@@ -90,44 +88,13 @@ def _record(item: dict[str, Any]) -> Record:
     return replace(record, argv=tuple(record.argv))
 
 
-class _Detached:
-    """The part of ``Popen`` :func:`proc.stop` uses, for a process another loopd started.
-
-    It can be signalled but not reaped (it is not our child), so ``poll`` and
-    ``wait`` report nothing and :func:`proc.stop` relies on liveness alone.
-    """
-
-    def __init__(self, pid: int) -> None:
-        self.pid = pid
-        self.returncode: int | None = None
-
-    def poll(self) -> int | None:
-        return None
-
-    def wait(self, timeout: float | None = None) -> int | None:
-        return None
-
-
-def adopt(record: Record) -> proc.Spawned | None:
-    """A stoppable handle on a recorded process, or None if nothing of it runs.
-
-    The recorded pid leads the group only if it still carries the token;
-    otherwise (it exited and the pid may be reused) one of the marked
-    survivors does.
-    """
-    members = proc.marked(record.token) if record.token else []
-    if not members or record.token is None:
-        return None
-    leader = record.pid if record.pid in members else members[0]
-    popen = cast("subprocess.Popen[bytes]", _Detached(leader))
-    return proc.Spawned(popen=popen, argv=record.argv, token=record.token)
-
-
 def stop_process(record: Record, escalation: proc.Escalation) -> bool:
-    """Stop a recorded process through the escalation ladder; whether anything was running."""
-    child = adopt(record)
-    if child is None:
+    """Stop a recorded process through the escalation ladder; whether anything was running.
+
+    It may not be our child (``loopd services down`` stops what ``up`` started
+    in another process), so it is found by the token it and its descendants
+    carry, not by a handle.
+    """
+    if record.token is None:
         return False
-    with contextlib.suppress(ProcessLookupError):
-        proc.stop(child, escalation)
-    return True
+    return bool(proc.stop_tree(record.token, escalation))
