@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from loopd import proc
 from loopd.agents import AgentRequest, Fault, InfrastructureError
 from loopd.config import Config
 from loopd.events import read_events, totals_by_role
@@ -122,7 +123,7 @@ def test_timeout_kills_the_group_including_a_grandchild_that_ignores_sigterm(
     assert result.timed_out and not result.ok and result.fault is None
     assert "working on it" in result.output
     for pid in map(int, pids.read_text().split()):
-        assert not _alive(pid), f"pid {pid} survived the timeout"
+        assert not proc.pid_alive(pid), f"pid {pid} survived the timeout"
     events = read_events(repo / ".loopd" / "s1" / "events.jsonl")
     assert events[-1]["outcome"] == "timeout"
 
@@ -147,15 +148,7 @@ def test_processes_that_left_the_group_are_stopped_too(
     run = runner(repo, cfg, PIDFILE=str(pidfile), LINGER=linger)
     result = run.call(AgentRequest(role="test", prompt_name="test-runner", prompt="t", timeout=1.5))
     assert result.timed_out is (linger == "300")
-    assert not _alive(int(pidfile.read_text()))
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state not in ("Z", "X")
+    assert not proc.pid_alive(int(pidfile.read_text()))
 
 
 def test_silent_timeout_is_an_infrastructure_fault(

@@ -67,14 +67,6 @@ def _wait_for(predicate: Any, timeout: float = 30.0) -> None:
         time.sleep(0.05)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-
-
 def test_budget_stop_exits_1_with_the_reason_in_status(repo: Path, sprint_dir: Path) -> None:
     _setup(repo, _planning_rules())
     done = _loopd(repo, "run", "s1", "--once", env={"LOOPD_BUDGETS_MAX_AGENT_CALLS": "3"})
@@ -94,14 +86,14 @@ def test_start_detaches_refuses_a_second_and_stop_ends_the_agent(
     pid = int(started.stdout.split("(pid ")[1].split(")")[0])
     _wait_for((repo / "slow.pid").exists)
     slow = int((repo / "slow.pid").read_text())
-    assert _alive(pid) and _alive(slow)
+    assert proc.pid_alive(pid) and proc.pid_alive(slow)
 
     again = _loopd(repo, "start", "s1")
     assert again.returncode == 1 and f"already running (pid {pid})" in again.stderr
 
     stopped = _loopd(repo, "stop", "s1")
     assert stopped.returncode == 0, stopped.stdout + stopped.stderr
-    assert not _alive(pid) and not _alive(slow)
+    assert not proc.pid_alive(pid) and not proc.pid_alive(slow)
     state = load_state(sprint_dir / "LOOP_STATE.md")
     assert state.step == "gate_craap" and state.stop_reason == "stopped by loopd stop"
     log = _loopd(repo, "logs", "s1")
@@ -118,14 +110,14 @@ def test_kill_9_then_start_again_resumes_in_the_same_state(repo: Path, sprint_di
     assert killed.step == "gate_clarity" and killed.gate_passed("craap")
     calls = killed.counters["agent_calls"]
     orphan = int((repo / "slow.pid").read_text())
-    assert _alive(orphan)  # the killed daemon could not stop its agent
+    assert proc.pid_alive(orphan)  # the killed daemon could not stop its agent
 
     _setup(repo, _planning_rules())  # the agent no longer hangs
     # Budgets count per run: this one may make one call, the one the kill cut short.
     done = _loopd(repo, "run", "s1", "--once", env={"LOOPD_BUDGETS_MAX_AGENT_CALLS": "1"})
     assert "step gate_clarity" in done.stdout, done.stdout + done.stderr
     assert "process(es) a killed daemon left running" in done.stdout
-    assert not _alive(orphan)  # the new daemon stopped it before starting
+    assert not proc.pid_alive(orphan)  # the new daemon stopped it before starting
     resumed = load_state(sprint_dir / "LOOP_STATE.md")
     assert resumed.gate_passed("clarity") and resumed.counters["agent_calls"] == calls + 1
 
@@ -168,7 +160,7 @@ def test_status_shows_the_running_daemon_its_step_budget_and_recent_events(repo:
     recent = data["recent"]
     assert len(recent) == 5 and recent[-1] == {**recent[-1], "type": "transition", "dest": "vrc1"}
     assert "planning_check --plan--> vrc1" in shown.out
-    _wait_for(lambda: not _alive(pid))
+    _wait_for(lambda: not proc.pid_alive(pid))
     after = json.loads(run_cli(repo, "status", "s1", "--json").out)
     # The pause script writes no plan: the run stops at write_plan, after two calls.
     assert after["daemon"] is None and after["budget"]["agent_calls"]["used"] == 2.0
@@ -181,7 +173,7 @@ def test_sighup_reloads_the_config_at_the_next_step(repo: Path) -> None:
     config.write_text(config.read_text() + "budgets:\n  max_agent_calls: 1\n")
     os.kill(pid, signal.SIGHUP)
     (repo / ".go").touch()
-    _wait_for(lambda: not _alive(pid))
+    _wait_for(lambda: not proc.pid_alive(pid))
 
     log = _loopd(repo, "logs", "s1").stdout
     assert "SIGHUP: configuration reloaded: budgets.max_agent_calls 0 -> 1" in log
@@ -198,7 +190,7 @@ def test_sighup_with_a_broken_config_keeps_the_old_one(repo: Path) -> None:
     (repo / ".loopd/config.yaml").write_text("limits:\n  max_iterations: lots\n")
     os.kill(pid, signal.SIGHUP)
     (repo / ".go").touch()
-    _wait_for(lambda: not _alive(pid))
+    _wait_for(lambda: not proc.pid_alive(pid))
     log = (repo / ".loopd/s1/daemon.log").read_text()
     assert "SIGHUP: configuration not reloaded, keeping the old one" in log
     assert "config.yaml:2: limits.max_iterations must be an integer" in log

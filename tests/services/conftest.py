@@ -115,8 +115,4 @@ def hold_port(start: Callable[..., subprocess.Popen[bytes]], port: int) -> subpr
 
 def alive(pid: int) -> bool:
     """Whether ``pid`` runs (a zombie does not)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state not in ("Z", "X")
+    return proc.pid_alive(pid)
