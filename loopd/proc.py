@@ -22,7 +22,7 @@ import subprocess
 import threading
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -203,17 +203,7 @@ class _PipeThreads:
 
 def stop(child: Spawned, escalation: Escalation) -> int | None:
     """Escalate through ``escalation``, then SIGKILL whatever is left of ``child``."""
-    for sig, grace in escalation.steps:
-        if not child.alive():
-            break
-        _signal(child, sig)
-        _wait_gone(child, grace)
-    for _ in range(_KILL_ROUNDS):
-        if not child.alive():
-            break
-        # A shell may fork while it dies: kill again until nothing is left.
-        _signal(child, signal.SIGKILL)
-        _wait_gone(child, 0.5)
+    _ladder(child.alive, lambda sig: _signal(child, sig), escalation)
     with contextlib.suppress(subprocess.TimeoutExpired):
         child.popen.wait(timeout=5)
     return child.popen.returncode
@@ -232,23 +222,30 @@ def stop_tree(token: str, escalation: Escalation) -> list[int]:
     pids found at the start.
     """
     found = marked(token)
-    for sig, grace in escalation.steps:
-        left = marked(token)
-        if not left:
-            break
-        for pid in left:
+
+    def send(sig: signal.Signals) -> None:
+        for pid in marked(token):
             _kill_pid(pid, sig)
-        deadline = time.monotonic() + grace
-        while marked(token) and time.monotonic() < deadline:
-            time.sleep(_POLL)
-    for _ in range(_KILL_ROUNDS):
-        left = marked(token)
-        if not left:
-            break
-        for pid in left:
-            _kill_pid(pid, signal.SIGKILL)
-        time.sleep(_POLL)
+
+    _ladder(lambda: bool(marked(token)), send, escalation)
     return found
+
+
+def _ladder(
+    alive: Callable[[], bool], send: Callable[[signal.Signals], None], escalation: Escalation
+) -> None:
+    """Each rung's signal then its grace while anything is alive; then SIGKILL until nothing is."""
+    for sig, grace in escalation.steps:
+        if not alive():
+            return
+        send(sig)
+        _wait_until_gone(alive, grace)
+    for _ in range(_KILL_ROUNDS):
+        if not alive():
+            return
+        # A shell may fork while it dies: kill again until nothing is left.
+        send(signal.SIGKILL)
+        _wait_until_gone(alive, 0.5)
 
 
 def stop_marked(token: str, grace: float = LEFTOVER_GRACE) -> list[int]:
@@ -341,11 +338,9 @@ def _is_live(pid: int) -> bool:
     return fields is not None and fields[0] not in ("Z", "X")
 
 
-def _wait_gone(child: Spawned, grace: float) -> None:
+def _wait_until_gone(alive: Callable[[], bool], grace: float) -> None:
     deadline = time.monotonic() + grace
-    while time.monotonic() < deadline:
-        if not child.alive():
-            return
+    while time.monotonic() < deadline and alive():
         time.sleep(_POLL)
 
 
