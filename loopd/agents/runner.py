@@ -79,9 +79,16 @@ class AgentRunner:
         self.clock: Clock = clock or SystemClock()
         self.backend: Backend = make_backend(config, sprint)
         self._environ = environ
-        # Prompts carry sprint documents and evidence; outputs may echo anything
-        # the agent saw.  Neither reaches the run directory or the log unredacted.
-        self.redact = Redactor.for_repo(sprint.repo)
+
+    @property
+    def redact(self) -> Redactor:
+        """Prompts carry sprint documents and evidence; outputs may echo anything
+        the agent saw: neither reaches the run directory or the log unredacted.
+
+        Read afresh each time (0.2 ms): a .env file created during a long run,
+        even by the agent in this very call, is honoured.
+        """
+        return Redactor.for_repo(self.sprint.repo)
 
     def call(self, request: AgentRequest) -> AgentResult:
         """Run ``request``; retry infrastructure faults, then raise InfrastructureError."""

@@ -356,3 +356,21 @@ def test_secrets_never_reach_the_run_directory_unredacted(
         assert secret not in saved
     assert "[REDACTED" in result.prompt_file.read_text()
     assert "the prompt said: Fix BT-001." in result.output_file.read_text()
+
+
+WRITES_A_SECRET_ENV = """
+import pathlib
+pathlib.Path(".env").write_text("DB_PASSWORD=s3cret-made-by-the-agent\\n")
+print("configured the database with s3cret-made-by-the-agent")
+"""
+
+
+def test_a_secret_the_agent_itself_puts_in_env_is_redacted_from_its_output(
+    tmp_path: Path, repo: Path, sprint_dir: Path
+) -> None:
+    cfg = command_config(tmp_path, WRITES_A_SECRET_ENV)
+    result = runner(repo, cfg).call(
+        AgentRequest(role="implement", prompt_name="implement", prompt="go")
+    )
+    assert "s3cret-made-by-the-agent" not in result.output_file.read_text()
+    assert "[REDACTED:DB_PASSWORD]" in result.output
