@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHIPPED = ("tests/fixtures", "sprints", "prompts", "phases", "src")
+SHIPPED = ("tests", "loopd", "sprints", "prompts", "phases", "benchmarks", ".ci")
 
 
 def _untracked(paths: tuple[str, ...]) -> list[str]:
