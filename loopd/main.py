@@ -206,12 +206,36 @@ def stop(opts: Options, /, *, sprint: str, now: bool) -> int:
 @cli.command()
 @sprint_argument
 @click.option("-f", "--follow", is_flag=True, help="Keep printing new lines as they arrive.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print the events (events.jsonl: one JSON object per line) instead of the log.",
+)
+@click.option(
+    "-n",
+    "--lines",
+    type=click.IntRange(min=0),
+    help="Start with only the last N lines (default: all).",
+)
 @pass_options
-def logs(opts: Options, /, *, sprint: str, follow: bool) -> int:
-    """Print SPRINT's daemon log (-f: follow it while the daemon runs)."""
+def logs(opts: Options, /, *, sprint: str, follow: bool, as_json: bool, lines: int | None) -> int:
+    """Print SPRINT's daemon log (-f: follow it while the daemon runs).
+
+    --json prints the sprint's events instead: every transition, agent call,
+    test result and commit, one JSON object per line, also for a foreground
+    `loopd run`.  Combine with -f and -n, e.g. `loopd logs S --json -f -n 20`.
+    """
     from loopd.commands.logs import logs as run_logs
 
-    return run_logs(repo=opts.repo, sprints_root=opts.sprints_root, sprint=sprint, follow=follow)
+    return run_logs(
+        repo=opts.repo,
+        sprints_root=opts.sprints_root,
+        sprint=sprint,
+        follow=follow,
+        as_json=as_json,
+        lines=lines,
+    )
 
 
 @cli.command()

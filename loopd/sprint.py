@@ -85,6 +85,11 @@ class Sprint:
         return self.repo / RUNTIME_DIR / self.name
 
     @property
+    def events_log(self) -> Path:
+        """``events.jsonl``: every transition, agent call, result and commit."""
+        return self.runtime / "events.jsonl"
+
+    @property
     def files_lock(self) -> Path:
         """Lock serialising loopd's own writes of this sprint's documents."""
         return self.runtime / "files.lock"

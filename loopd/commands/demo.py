@@ -10,7 +10,6 @@ VRC.
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
 from collections import Counter
@@ -22,7 +21,9 @@ import click
 from loopd import proc
 from loopd.commands.run import run
 from loopd.errors import LoopdError
+from loopd.events import read_events
 from loopd.resources import data_dir
+from loopd.sprint import RUNTIME_DIR
 
 SPRINT = "demo"
 SPRINTS_ROOT = "docs/sprints"
@@ -71,10 +72,7 @@ def _set_identity(repo: Path) -> None:
 
 
 def _events(repo: Path) -> list[dict[str, Any]]:
-    path = repo / ".loopd" / SPRINT / "events.jsonl"
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return read_events(repo / RUNTIME_DIR / SPRINT / "events.jsonl")
 
 
 def _summary(repo: Path, code: int) -> None:

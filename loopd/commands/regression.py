@@ -62,7 +62,7 @@ def regression(*, repo: Path, sprints_root: str, sprint: str, as_json: bool) -> 
     # On demand, nothing is committed: the changes are left for the user (or the loop).
     config = dataclasses.replace(config, git=dataclasses.replace(config.git, commit=False))
     clock = SystemClock()
-    events = EventLog(found.runtime / "events.jsonl", clock)
+    events = EventLog(found.events_log, clock)
     stamp = clock.now().strftime("%Y%m%d-%H%M%S")
     engine = EvidenceTestEngine(run_dir=found.runtime / "runs" / f"regression-{stamp}")
     ctx = Context(

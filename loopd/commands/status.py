@@ -127,7 +127,7 @@ def collect(found: sprints.Sprint) -> SprintStatus:
         exit_code=state.exit_code,
         daemon={"pid": holder.pid} if holder is not None else None,
         budget=_budget(_snapshot(found), state, config, live=holder is not None),
-        recent=recent_events(found.runtime / "events.jsonl"),
+        recent=recent_events(found.events_log),
         services=_services(found),
     )
 
@@ -218,7 +218,7 @@ def recent_events(path: Path, count: int = RECENT_EVENTS) -> list[dict[str, Any]
 
 
 def _agent_totals(found: sprints.Sprint) -> dict[str, Any]:
-    events = found.runtime / "events.jsonl"
+    events = found.events_log
     return dict(totals_by_role(events)) if events.exists() else {}
 
 

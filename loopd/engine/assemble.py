@@ -71,7 +71,7 @@ def build(
     tests_engine: TestEngine | None = None,
 ) -> Context:
     """A Context with every seam real, state loaded from LOOP_STATE.md."""
-    events = EventLog(sprint.runtime / "events.jsonl")
+    events = EventLog(sprint.events_log)
     runs = sprint.runtime / "runs" / run_id(clock)
     agents = AgentRunner(config, sprint, runs, events, clock)
     manager = ServiceManager(sprint, config, clock)
