@@ -10,9 +10,13 @@ VRC.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
+import sys
 import tempfile
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,18 +37,38 @@ def demo(*, keep: Path | None) -> int:
     """Copy the demo into a fresh git repo, run its loop attached, and summarise it."""
     target = _prepare(keep)
     click.echo(f"demo repository: {target}")
-    code = run(
-        repo=target,
-        sprints_root=SPRINTS_ROOT,
-        sprint=SPRINT,
-        once=True,
-        max_iterations=None,
-        no_watch=True,
-    )
+    with _this_python_first():
+        code = run(
+            repo=target,
+            sprints_root=SPRINTS_ROOT,
+            sprint=SPRINT,
+            once=True,
+            max_iterations=None,
+            no_watch=True,
+        )
     _summary(target, code)
     if keep is None and code == 0:
         click.echo("(run with --keep DIR to keep the repository)")
     return code
+
+
+@contextlib.contextmanager
+def _this_python_first() -> Iterator[None]:
+    """``python3`` on PATH is loopd's own interpreter while the demo runs.
+
+    The demo's tests run ``python3 -m pytest``; under pipx, or from a venv that
+    is not activated, the first ``python3`` on PATH may lack pytest.  loopd's
+    interpreter has it (a dependency) and its directory holds ``python3``.
+    """
+    before = os.environ.get("PATH")
+    os.environ["PATH"] = os.pathsep.join(filter(None, [str(Path(sys.executable).parent), before]))
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("PATH", None)
+        else:
+            os.environ["PATH"] = before
 
 
 def _prepare(keep: Path | None) -> Path:

@@ -32,6 +32,7 @@ from loopd.config import Config, load_config
 from loopd.engine import assemble, machine, progress, rerun
 from loopd.engine.context import Context
 from loopd.engine.spec import load_spec
+from loopd.engine.steps import completion
 from loopd.errors import LoopdError
 from loopd.sprint import Sprint, locate
 from loopd.state import load_state, save_state
@@ -194,6 +195,9 @@ def _drive(ctx: Context, reporter: progress.Reporter, reload: _Reloader) -> int:
         # Reported: the next run starts a new pass (the exit code stays for status).
         # Killed before this, the next run reports this end instead.
         ctx.update(ctx.state.evolve(step=None))
+    # The branch ends clean: the final state (or its removal) is the last commit.
+    archived = "; LOOP_STATE.md archived under .loopd/" if code == 0 else ""
+    ctx.commit("completion", completion.outcome(code) + archived)
     ctx.events.append("end", exit_code=code)
     reporter.note(f"loop ended: exit {code}")
     return code

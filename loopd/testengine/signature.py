@@ -23,6 +23,12 @@ _ERRORISH = re.compile(
     r"(?i)error|exception|fail|refused|denied|unauthori[sz]ed|forbidden|not found|timed? ?out"
     r"|traceback|panic|fatal|expected|assert|\b[45]\d\d\b|missing|cannot|can't|unable|invalid"
 )
+# "ValueError: bad id 41", pytest's "E       AssertionError: assert 2 == 3":
+# a class with its message says more than a bare "tests/x.py:9: AssertionError".
+_CLASS_WITH_MESSAGE = re.compile(
+    r"^(?:E\s+)?(?:[\w]+\.)*[A-Z]\w*(?:Error|Exception|Failure|Fault|Refused|Timeout):\s*\S"
+)
+_PYTEST_E = re.compile(r"^E\s+")
 _NOISE = re.compile(
     r"(?i)^(?:[=_-]{3,}.*|\s*\d+ (?:passed|failed|errors?)\b.*|FAILED .*|ERROR .*)$"
 )
@@ -76,9 +82,10 @@ def key_line(lines: Iterable[str], output: str) -> str:
         return candidates[0]
     tail = [line.strip() for line in output.splitlines() if line.strip()]
     tail = [line for line in tail if not _NOISE.match(line)] or tail
-    for line in reversed(tail):
-        if _ERRORISH.search(line):
-            return line
+    for pattern in (_CLASS_WITH_MESSAGE, _ERRORISH):
+        for line in reversed(tail):
+            if pattern.search(line):
+                return _PYTEST_E.sub("", line)
     return tail[-1] if tail else ""
 
 

@@ -35,7 +35,7 @@ def test_demo_runs_the_whole_loop_to_full_success(tmp_path: Path) -> None:
     assert "tally: no such file: FILE" in plan and "- [ ] **" not in tests
     assert all(f"- [x] **BUILD-00{n}**" in plan for n in (1, 2, 3))
     # The failure whose fix needed the evidence: its FIX task says what was seen.
-    assert "**FIX-BT-002**" in plan and "2 != 3" in plan
+    assert "**FIX-BT-002**" in plan and "assert 2 == 3" in plan
     # The regression the UX fix caused was caught by the interval check and fixed.
     assert "**REG-BT-003**" in plan
     assert "BT-003" in (sprint / "REGRESSION_LOG.md").read_text()
@@ -48,6 +48,10 @@ def test_demo_runs_the_whole_loop_to_full_success(tmp_path: Path) -> None:
     assert list((repo / ".loopd/demo/archive").glob("LOOP_STATE-*.md"))
     assert _git(repo, "rev-list", "--count", "main").strip() == "1"
     assert _git(repo, "branch", "--show-current").startswith("loop-v2/demo-")
+    # The branch ends clean, with the completion as its last commit.
+    assert _git(repo, "status", "--porcelain") == ""
+    last = _git(repo, "log", "-1", "--format=%s").strip()
+    assert last == "loopd(completion): full success (exit 0); LOOP_STATE.md archived under .loopd/"
     events = [json.loads(x) for x in (repo / ".loopd/demo/events.jsonl").read_text().splitlines()]
     prompts = [e["prompt"] for e in events if e["type"] == "agent"]
     assert prompts.count("craap") == 2 and prompts[-1] == "vrc"
@@ -60,6 +64,9 @@ def test_withholding_evidence_as_loop_v2_did_leaves_the_sprint_partial(tmp_path:
     assert done.returncode == 2, done.stdout[-3000:] + done.stderr
     tests = (repo / "docs/sprints/demo/BETA_TEST_PLAN_v1.md").read_text()
     assert "- [B] **BT-002**" in tests and "- [B] **UX-001**" in tests
+    assert _git(repo, "status", "--porcelain") == ""
+    last = _git(repo, "log", "-1", "--format=%s").strip()
+    assert last == "loopd(completion): partial success (exit 2)"
 
 
 def test_demo_refuses_a_directory_that_is_not_empty(tmp_path: Path) -> None:

@@ -57,6 +57,35 @@ def test_pytest_output_signature_skips_the_summary_lines() -> None:
     assert signature([], output) == "AssertionError: assert <n> == <n>"
 
 
+PYTEST_FAILURE = """\
+F                                                                        [100%]
+=================================== FAILURES ===================================
+__________________________________ test_words __________________________________
+
+    def test_words() -> None:
+>       assert count("one\\ttwo  three\\n").words == {expected}
+E       AssertionError: assert 2 == {expected}
+E        +  where 2 = Counts(lines=1, words=2, chars=15).words
+
+{path}:9: AssertionError
+=========================== short test summary info ============================
+FAILED {path}::test_words - AssertionError: assert 2 == {expected}
+1 failed in 0.60s
+"""
+
+
+def test_real_pytest_output_is_told_by_its_assertion_not_its_location() -> None:
+    output = PYTEST_FAILURE.format(expected=3, path="tests/test_core.py")
+    assert key_line([], output) == "AssertionError: assert 2 == 3"
+    assert signature([], output) == "AssertionError: assert <n> == <n>"
+
+
+def test_different_assertions_in_one_file_are_different_failures() -> None:
+    words = signature([], PYTEST_FAILURE.format(expected=3, path="tests/test_core.py"))
+    other = PYTEST_FAILURE.replace("assert 2 == {expected}", "assert 'a' in {expected}")
+    assert words != signature([], other.format(expected="[]", path="tests/test_core.py"))
+
+
 def test_a_timeout_is_its_own_kind_of_failure() -> None:
     assert (
         signature([], "waiting for server...", timed_out=True) == "Timeout: waiting for server..."

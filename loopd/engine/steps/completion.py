@@ -17,9 +17,14 @@ def exit_code(ctx: Context) -> int:
     return PARTIAL if blocked else FULL
 
 
+def outcome(code: int) -> str:
+    """``full success (exit 0)`` and the like, for notes and commit messages."""
+    words = {FULL: "full success", PARTIAL: "partial success", INCOMPLETE: "incomplete"}
+    return f"{words.get(code, 'stopped')} (exit {code})"
+
+
 def run(ctx: Context) -> str:
     code = exit_code(ctx)
-    words = {FULL: "full success", PARTIAL: "partial success", INCOMPLETE: "incomplete"}
-    ctx.note(f"completion: {words[code]} (exit {code})")
+    ctx.note(f"completion: {outcome(code)}")
     ctx.update(ctx.state.evolve(exit_code=code))
     return "ok"
