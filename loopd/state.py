@@ -111,6 +111,7 @@ class LoopState:
     task_no_progress: int = 0
     working_on: str | None = None  # the task or test the loop works on (what "stuck" names)
     exit_code: int | None = None  # set when the loop has ended
+    stashed: str | None = None  # the command restoring work stashed off a protected branch
     fingerprints: Mapping[str, str] = field(default_factory=_empty)
     test_attempts: Mapping[str, int] = field(default_factory=_empty)
     test_commands: Mapping[str, str] = field(default_factory=_empty)
@@ -210,6 +211,7 @@ def _summary(state: LoopState) -> str:
         ("Tests attempted", _tests_line(state)),
         ("Cost", f"${state.cost_usd:.2f} over {state.counter('agent_calls')} agent calls"),
         ("Stopped", state.stop_reason or "-"),
+        *([("Stashed work", f"restore with `{state.stashed}`")] if state.stashed else []),
         ("Updated", _stamp(state.updated)),
     ]
     body = "\n".join(f"- **{key}:** {_one_line(value)}" for key, value in rows)
@@ -254,6 +256,7 @@ def _machine_yaml(state: LoopState) -> str:
         f"task_no_progress: {state.task_no_progress}",
         f"working_on: {_optional(state.working_on)}",
         f"exit_code: {'null' if state.exit_code is None else state.exit_code}",
+        f"stashed: {_optional(state.stashed)}",
         *entries("fingerprints", state.fingerprints, scalar),
         *entries("test_attempts", state.test_attempts, str),
         *entries("test_commands", state.test_commands, scalar),

@@ -123,6 +123,7 @@ SCHEMA: dict[str, Callable[[Any], Any]] = {
     "task_no_progress": _count,
     "working_on": _optional_text,
     "exit_code": _optional_count,
+    "stashed": _optional_text,
     "fingerprints": _map_of(_text),
     "test_attempts": _map_of(_count),
     "test_commands": _map_of(_text),

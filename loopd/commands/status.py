@@ -71,6 +71,7 @@ class SprintStatus:
     step: str | None = None
     working_on: str | None = None
     exit_code: int | None = None
+    stashed: str | None = None  # the command restoring the user's stashed work
     daemon: dict[str, Any] | None = None  # {"pid": ...} while a daemon holds the sprint
     budget: dict[str, dict[str, float]] = field(default_factory=dict)  # used and limit
     recent: list[dict[str, Any]] = field(default_factory=list)
@@ -125,6 +126,7 @@ def collect(found: sprints.Sprint) -> SprintStatus:
         step=state.step,
         working_on=state.working_on,
         exit_code=state.exit_code,
+        stashed=state.stashed,
         daemon={"pid": holder.pid} if holder is not None else None,
         budget=_budget(_snapshot(found), state, config, live=holder is not None),
         recent=recent_events(found.events_log),
@@ -248,6 +250,8 @@ def _print(status: SprintStatus) -> None:
         rows.append(("stopped", status.stop_reason))
     if status.exit_code is not None:
         rows.append(("ended", f"exit {status.exit_code}"))
+    if status.stashed:
+        rows.append(("stashed", f"your uncommitted work; restore with: {status.stashed}"))
     rows.append(("budget", _budget_line(status.budget)))
     for service in status.services:
         last = (service["evidence"].strip().splitlines() or [""])[-1]

@@ -26,6 +26,8 @@ class BranchLike(Protocol):
     def branch(self) -> str: ...
     @property
     def detail(self) -> str: ...
+    @property
+    def restore(self) -> str | None: ...  # the command that brings stashed work back
 
 
 class CommitLike(Protocol):
@@ -37,6 +39,7 @@ class CommitLike(Protocol):
 class BranchInfo:
     branch: str
     detail: str = ""
+    restore: str | None = None
 
 
 @dataclass(frozen=True)

@@ -84,6 +84,16 @@ def _carried(path: Path, keep: Iterable[Path]) -> list[str]:
     return carried
 
 
+def _not_ignored(repo: Repo, paths: list[str]) -> list[str]:
+    """``paths`` less those git ignores.
+
+    ``--include-untracked`` never stashes an ignored path anyway, and naming
+    one in the pathspec (``.loopd/`` once ``loopd init`` ignored it) makes
+    ``git stash`` fail half-way, after it has saved the stash.
+    """
+    return [p for p in paths if call(repo, "check-ignore", "-q", "--", p)[0] != 0]
+
+
 def _stash_sha(repo: Repo) -> str | None:
     status, out, _ = call(repo, "rev-parse", "-q", "--verify", "refs/stash")
     return out.strip() if status == 0 else None
@@ -95,7 +105,7 @@ def _stash(
     before = _stash_sha(repo)
     stamp = now.isoformat(timespec="seconds")
     message = f"loopd: uncommitted work on {branch}, saved before sprint {sprint} ({stamp})"
-    excludes = [f":(exclude,literal){p}" for p in carried]
+    excludes = [f":(exclude,literal){p}" for p in _not_ignored(repo, carried)]
     status, out, err = call(
         repo, "stash", "push", "--include-untracked", "-m", message, "--", *excludes
     )

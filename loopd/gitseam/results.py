@@ -38,16 +38,18 @@ class BranchSetup:
     unborn: bool = False
 
     @property
+    def restore(self) -> str | None:
+        """The command that brings the stashed work back, if any was stashed."""
+        return None if self.stash is None else self.stash.restore_command
+
+    @property
     def detail(self) -> str:
-        """One line for the user."""
-        verb = {"created": "created", "resumed": "resumed", "current": "staying on"}[self.action]
-        text = f"{verb} {self.branch}"
+        """How the loop got onto its branch, in one line (the stash is told apart)."""
+        text = {"created": "created", "resumed": "resumed", "current": "already on it"}[self.action]
         if self.action != "current":
-            text += f" (from {self.previous})"
+            text += f" from {self.previous}"
         if self.unborn:
             text += "; no commits yet, the first loop commit starts its history"
-        if self.stash is not None:
-            text += f"; uncommitted work saved, restore with: {self.stash.restore_command}"
         return text
 
 

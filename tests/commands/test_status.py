@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from loopd.state import LoopState, save_state
 from tests.cli import run_cli
 
 PLAN = """# Implementation plan
@@ -105,3 +106,15 @@ def test_recent_events_come_from_the_end_of_a_long_log(repo: Path, sprint_dir: P
     assert [e["message"] for e in data["recent"]] == [f"n{n}" for n in range(4995, 5000)]
     shown = run_cli(repo, "status", "s1").out
     assert shown.splitlines()[-1] == "  00:00:19 note       n4999"
+
+
+def test_work_stashed_off_main_is_shown_with_its_restore_command(
+    repo: Path, sprint_dir: Path
+) -> None:
+    command = "git switch main && git stash apply 4d7d4a84312df2e978d0d41182c8bb382325a6d1"
+    state = LoopState(sprint="s1", stashed=command)
+    save_state(sprint_dir / "LOOP_STATE.md", state, repo / ".loopd/s1/files.lock")
+    shown = run_cli(repo, "status", "s1")
+    assert f"stashed    your uncommitted work; restore with: {command}" in shown.out
+    assert json.loads(run_cli(repo, "status", "s1", "--json").out)["stashed"] == command
+    assert f"restore with `{command}`" in (sprint_dir / "LOOP_STATE.md").read_text()

@@ -63,6 +63,25 @@ def test_the_sprint_documents_and_runtime_dir_go_along_instead_of_being_stashed(
     assert not (repo / "scratch.txt").exists()
 
 
+def test_an_ignored_runtime_dir_does_not_break_the_stash(repo: Path, sprint_dir: Path) -> None:
+    # The newcomer's path: `loopd init` added .loopd/ to an uncommitted
+    # .gitignore, and the daemon has written under .loopd/ already.
+    (repo / ".gitignore").write_text(".loopd/\n")
+    git(repo, "add", ".gitignore")
+    (repo / ".loopd" / "s1").mkdir(parents=True)
+    (repo / ".loopd" / "s1" / "events.jsonl").write_text("")
+    (repo / "scratch.txt").write_text("mine\n")
+
+    setup = make_seam(repo).setup_branch("s1", keep=[sprint_dir, repo / ".loopd"])
+
+    assert setup.stash is not None and branch(repo) == setup.branch
+    assert (sprint_dir / "VISION.md").exists() and (repo / ".loopd/s1/events.jsonl").exists()
+    assert not (repo / "scratch.txt").exists() and not (repo / ".gitignore").exists()
+    subprocess.run(["bash", "-c", setup.stash.restore_command], cwd=repo, check=True)
+    assert (repo / "scratch.txt").read_text() == "mine\n"
+    assert (repo / ".gitignore").read_text() == ".loopd/\n"
+
+
 def test_clean_main_gets_a_new_branch_without_a_stash(repo: Path) -> None:
     seam = make_seam(repo)
     setup = seam.setup_branch("s1")

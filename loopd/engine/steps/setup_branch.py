@@ -13,7 +13,11 @@ def run(ctx: Context) -> str:
     # The sprint's documents come along even when uncommitted: stashing them
     # away with the user's other work would leave the loop with no vision.
     info = ctx.git.setup_branch(ctx.sprint.name, keep=[ctx.sprint.dir])
-    ctx.note(f"on branch {info.branch}" + (f" ({info.detail})" if info.detail else ""))
+    ctx.note(f"on branch {info.branch} ({info.detail})")
+    if info.restore is not None:
+        # Last on its line, so it can be copied as it is.
+        ctx.note(f"uncommitted work stashed; restore it with: {info.restore}")
+        ctx.update(ctx.state.evolve(stashed=info.restore))
     added = ctx.git.ensure_gitignore()
     if added:
         ctx.note(f".gitignore: added {', '.join(added)}")
