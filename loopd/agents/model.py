@@ -93,6 +93,7 @@ class InfrastructureError(LoopdError):
     """The agent could not run, even after the retries: stop the loop."""
 
     def __init__(self, message: str, *, fault: Fault, result: AgentResult, hint: str) -> None:
-        super().__init__(message, path=result.output_file, hint=hint)
+        # The output file is evidence, not where the error is: no "path: " prefix.
+        super().__init__(message, hint=hint)
         self.fault = fault
         self.result = result

@@ -213,6 +213,7 @@ class AgentRunner:
             f"{self.backend.name} agent call for {request.describe()}: "
             f"{faults.DESCRIPTIONS[fault]}, {tries}" + (f": {detail}" if detail else "")
         )
+        message += f" [output: {self.sprint.relative(result.output_file)}]"
         return InfrastructureError(message, fault=fault, result=result, hint=faults.HINTS[fault])
 
 

@@ -70,6 +70,10 @@ def test_codex_turn_failure_is_classified(tmp_path: Path, repo: Path, sprint_dir
     with pytest.raises(InfrastructureError) as err:
         runner(repo, cfg, FAKE_OUTPUT=output, FAKE_RC="1").call(REQUEST)
     assert err.value.fault is Fault.RATE_LIMITED
+    # One line that starts with what went wrong and ends with where the output is.
+    text = str(err.value)
+    assert text.startswith("codex agent call for ") and "\n" not in text
+    assert "[output: .loopd/s1/runs/" in text and text.index("[output:") > text.index("429")
 
 
 def test_codex_failed_turn_without_a_known_cause_is_a_work_failure(
