@@ -123,10 +123,22 @@ def locate(repo: Path, sprints_root: str, name: str) -> Sprint:
     """The sprint named ``name``; a clear error if its directory is missing."""
     sprint = sprint_for(repo, sprints_root, name)
     if not sprint.dir.is_dir():
-        known = list_sprints(repo, sprints_root)
-        hint = f"known sprints: {', '.join(known)}" if known else f"create it: loopd init {name}"
-        raise LoopdError("sprint directory not found", path=sprint.dir, hint=hint)
+        raise LoopdError(
+            "sprint directory not found", path=sprint.dir, hint=_missing_hint(sprint, sprints_root)
+        )
     return sprint
+
+
+def _missing_hint(sprint: Sprint, sprints_root: str) -> str:
+    # Imported here: git is only asked on this error path, and the sprint
+    # model stays importable without the git layer.
+    from loopd.gitseam.branch import branches_with
+
+    holders = branches_with(sprint.repo, sprint.relative(sprint.dir))
+    if holders:
+        return f"it is on branch {holders[0]}: git switch {holders[0]}"
+    known = list_sprints(sprint.repo, sprints_root)
+    return f"known sprints: {', '.join(known)}" if known else f"create it: loopd init {sprint.name}"
 
 
 def validate(sprint: Sprint) -> list[str]:

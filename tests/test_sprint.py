@@ -6,6 +6,7 @@ import pytest
 
 from loopd import sprint
 from loopd.errors import LoopdError
+from tests.conftest import git
 
 
 def test_locate_and_validate(repo: Path, sprint_dir: Path) -> None:
@@ -42,3 +43,18 @@ def test_list_sprints_ignores_files(repo: Path, sprint_dir: Path) -> None:
     (sprint_dir.parent / "2-core").mkdir()
     assert sprint.list_sprints(repo, "docs/sprints") == ["2-core", "s1"]
     assert sprint.list_sprints(repo, "nowhere") == []
+
+
+def test_a_sprint_committed_on_another_branch_is_pointed_to(repo: Path, sprint_dir: Path) -> None:
+    # The sprint's documents went to its loop branch; the user is back on main.
+    git(repo, "switch", "-q", "-c", "loop-v2/s1-20260101-000000")
+    git(repo, "add", "docs")
+    git(repo, "commit", "-q", "-m", "sprint docs")
+    git(repo, "switch", "-q", "main")
+    assert not sprint_dir.exists()
+    with pytest.raises(LoopdError) as err:
+        sprint.locate(repo, "docs/sprints", "s1")
+    assert "it is on branch loop-v2/s1-20260101-000000" in str(err.value)
+    assert "git switch loop-v2/s1-20260101-000000" in str(err.value)
+    with pytest.raises(LoopdError, match="create it: loopd init s2"):
+        sprint.locate(repo, "docs/sprints", "s2")

@@ -132,6 +132,29 @@ def _switch(repo: Repo, args: list[str], stash: StashRecord | None) -> None:
     raise LoopdError(message, path=Path(repo.working_dir))
 
 
+def branches_with(path: Path, relative: str, limit: int = 50) -> list[str]:
+    """Local branches whose tip holds ``relative``, most recently committed first.
+
+    Where a sprint lives when it is not in the working tree: its documents
+    were committed on the loop branch and the user has switched away.  Only
+    the ``limit`` newest branches are looked at; no repository, no branches.
+    """
+    try:
+        with opened(path) as repo:
+            out = git(
+                repo,
+                "for-each-ref",
+                "--sort=-committerdate",
+                "--format=%(refname:short)%00",
+                f"--count={limit}",
+                "refs/heads/",
+            )
+            names = [n.strip() for n in split_z(out) if n.strip()]
+            return [n for n in names if call(repo, "cat-file", "-e", f"{n}:{relative}")[0] == 0]
+    except LoopdError:
+        return []
+
+
 def _loop_branches(repo: Repo, prefix: str, pattern: re.Pattern[str]) -> list[str]:
     """The sprint's loop branches, newest commit first (ties: the later time stamp)."""
     out = git(
