@@ -33,9 +33,13 @@ class LoopdError(Exception):
         self.line = line
         self.hint = hint
 
-    def __str__(self) -> str:
+    @property
+    def located(self) -> str:
+        """``path:line: message``, without the hint (for a table's own "fix" column)."""
         where = ""
         if self.path is not None:
             where = f"{self.path}:{self.line}: " if self.line else f"{self.path}: "
-        text = f"{where}{self.message}"
-        return f"{text} ({self.hint})" if self.hint else text
+        return f"{where}{self.message}"
+
+    def __str__(self) -> str:
+        return f"{self.located} ({self.hint})" if self.hint else self.located

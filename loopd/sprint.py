@@ -12,6 +12,10 @@ from pathlib import Path
 
 from loopd.errors import LoopdError
 
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+# A list item or numbered requirement with nothing after it: "-", "- [ ]", "1.", "R1."
+_EMPTY_ITEM = re.compile(r"[-*+](?: \[[ xX]\])?|\d+[.)]|[A-Z]+-?\d+[.:)]?")
+
 DEFAULT_SPRINTS_ROOT = "docs/sprints"
 RUNTIME_DIR = ".loopd"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -153,9 +157,26 @@ def validate(sprint: Sprint) -> list[str]:
                 path=required,
                 hint=f"write it, or scaffold it with: loopd init {sprint.name}",
             )
+        if not has_content(required.read_text(encoding="utf-8", errors="replace")):
+            # Every agent call reads it: a loop over an empty template only burns budget.
+            raise LoopdError(
+                "nothing is written here yet (only headings, comments and empty bullets)",
+                path=required,
+                hint="write it before starting the loop; the comments say what belongs in it",
+            )
     if not sprint.architecture.is_file():
         return [f"{sprint.relative(sprint.architecture)}: optional ARCHITECTURE.md not found"]
     return []
+
+
+def has_content(markdown: str) -> bool:
+    """Whether ``markdown`` holds any text beyond headings, HTML comments and empty items."""
+    body = _COMMENT.sub("", markdown)
+    return any(_is_content(line.strip()) for line in body.splitlines())
+
+
+def _is_content(line: str) -> bool:
+    return bool(line) and not line.startswith("#") and not _EMPTY_ITEM.fullmatch(line)
 
 
 def list_sprints(repo: Path, sprints_root: str) -> list[str]:

@@ -58,3 +58,18 @@ def test_a_sprint_committed_on_another_branch_is_pointed_to(repo: Path, sprint_d
     assert "git switch loop-v2/s1-20260101-000000" in str(err.value)
     with pytest.raises(LoopdError, match="create it: loopd init s2"):
         sprint.locate(repo, "docs/sprints", "s2")
+
+
+@pytest.mark.parametrize(
+    ("markdown", "written"),
+    [
+        ("# Vision\n\n<!-- say who it is for -->\n\n## Outcomes\n\n-\n", False),
+        ("# PRD\n\n## Requirements\n\n<!--\n  R1. like this\n-->\n\nR1.\n1.\n- [ ]\n", False),
+        ("# Vision\n\nA tiny greeter for the command line.\n", True),
+        ("## Outcomes\n\n- A user can greet the world.\n", True),
+        ("R1. `greet` prints hello.\n", True),
+        ("<!-- only a comment --> but text after it\n", True),
+    ],
+)
+def test_an_unwritten_template_has_no_content(markdown: str, written: bool) -> None:
+    assert sprint.has_content(markdown) is written

@@ -84,7 +84,8 @@ def _sprint_checks(repo: Path, sprints_root: str, name: str) -> list[Check]:
         found = sprints.locate(repo, sprints_root, name)
         warnings = sprints.validate(found)
     except LoopdError as exc:
-        return [Check(f"sprint {name}", True, False, str(exc), f"loopd init {name}")]
+        fix = exc.hint or f"loopd init {name}"
+        return [Check(f"sprint {name}", True, False, exc.located, fix)]
     checks = [Check(f"sprint {name}", True, True, found.relative(found.dir))]
     checks += [Check("ARCHITECTURE.md", False, False, w, "optional") for w in warnings]
     return checks
@@ -94,7 +95,7 @@ def _config_check(repo: Path, sprint_obj: sprints.Sprint | None) -> tuple[Check,
     try:
         loaded = load_config(repo, sprint_obj)
     except LoopdError as exc:
-        return Check("config", True, False, str(exc), "fix the file named"), None
+        return Check("config", True, False, exc.located, exc.hint or "fix the file named"), None
     detail = ", ".join(loaded.sources) or "defaults"
     if loaded.warnings:
         detail += f"; {len(loaded.warnings)} warning(s): " + "; ".join(loaded.warnings)

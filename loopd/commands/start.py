@@ -12,7 +12,7 @@ import click
 from loopd import daemon, fsio, proc
 from loopd.commands.run import run
 from loopd.errors import LoopdError
-from loopd.sprint import Sprint, locate
+from loopd.sprint import Sprint, locate, validate
 
 STARTUP_WAIT = 10.0
 
@@ -38,6 +38,7 @@ def start(
             no_watch=no_watch,
         )
     found = locate(repo, sprints_root, sprint)
+    validate(found)  # said here, not from a daemon that exits at once
     holder = daemon.running(found)
     if holder is not None:
         raise LoopdError(

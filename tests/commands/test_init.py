@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from tests.cli import run_cli
@@ -42,3 +43,30 @@ def test_init_refuses_bad_name_and_writes_nothing(repo: Path) -> None:
     code, out = _run(repo, "init", "../escape")
     assert code == 1 and "invalid sprint name" in out
     assert not (repo / "docs").exists() and not (repo / ".gitignore").exists()
+
+
+def test_the_templates_must_be_written_before_the_loop_starts(repo: Path) -> None:
+    assert _run(repo, "init", "s1")[0] == 0
+    vision = repo / "docs/sprints/s1/VISION.md"
+
+    code, out = _run(repo, "doctor", "s1", "--json")
+    check = next(c for c in json.loads(out)["checks"] if c["name"] == "sprint s1")
+    assert code == 1 and not check["ok"]
+    assert check["detail"].endswith(
+        "VISION.md: nothing is written here yet (only headings, comments and empty bullets)"
+    )
+    assert check["fix"].startswith("write it before starting the loop")
+    started = run_cli(repo, "run", "s1", "--once")
+    assert started.code == 1
+    assert "docs/sprints/s1/VISION.md: nothing is written here yet" in started.err
+    assert not (repo / "docs/sprints/s1/LOOP_STATE.md").exists()  # refused before any state
+    assert not (repo / ".loopd/s1").exists()
+    detached = run_cli(repo, "start", "s1")
+    assert detached.code == 1 and "VISION.md: nothing is written here yet" in detached.err
+
+    vision.write_text(vision.read_text().replace("\n-\n", "\n- A user can greet the world.\n", 1))
+    code, out = _run(repo, "doctor", "s1", "--json")
+    check = next(c for c in json.loads(out)["checks"] if c["name"] == "sprint s1")
+    assert code == 1 and check["detail"].endswith(
+        "PRD.md: nothing is written here yet (only headings, comments and empty bullets)"
+    )
