@@ -34,6 +34,9 @@ def init(*, repo: Path, sprints_root: str, sprint: str) -> int:
         click.echo(f"created  {target.relative(path)}")
     if gitignore.ensure_entries(target.repo, [f"{RUNTIME_DIR}/"]):
         click.echo(f"added    {RUNTIME_DIR}/ to .gitignore")
+    if not any((d / ".git").exists() for d in (target.repo, *target.repo.parents)):
+        # Said now, not at the first start: the loop works on a branch of a git repo.
+        click.echo(f"note     {target.repo} is not a git repository yet; run: git init")
     click.echo(
         f"\nNext: write {target.relative(target.vision)} and {target.relative(target.prd)}"
         f" (ARCHITECTURE.md is optional), then run: loopd start {sprint}"

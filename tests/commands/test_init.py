@@ -70,3 +70,11 @@ def test_the_templates_must_be_written_before_the_loop_starts(repo: Path) -> Non
     assert code == 1 and check["detail"].endswith(
         "PRD.md: nothing is written here yet (only headings, comments and empty bullets)"
     )
+
+
+def test_init_outside_a_git_repository_says_to_git_init(tmp_path: Path, repo: Path) -> None:
+    outside = tmp_path / "plain"
+    outside.mkdir()
+    code, out = _run(outside, "init", "s1")
+    assert code == 0 and "is not a git repository yet; run: git init" in out
+    assert "not a git repository" not in _run(repo, "init", "s1")[1]
