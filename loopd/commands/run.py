@@ -34,6 +34,7 @@ from loopd.engine.context import Context
 from loopd.engine.spec import load_spec
 from loopd.engine.steps import completion
 from loopd.errors import LoopdError
+from loopd.gitseam import repo as gitrepo
 from loopd.sprint import Sprint, locate, validate
 from loopd.state import load_state, save_state
 from loopd.watch import Watcher
@@ -53,7 +54,9 @@ def run(
 ) -> int:
     """Run the loop until it ends; without ``once``, then wait for signals."""
     found = locate(repo, sprints_root, sprint)
-    validate(found)  # before any state is written: a refused start changes nothing
+    # Before any state is written: a refused start changes nothing.
+    validate(found)
+    gitrepo.require(found.repo)
     with daemon.hold(found) as reaped, daemon.stop_signals(), _hangups() as hangup:
         reporter = progress.for_terminal(SystemClock())
         if reaped:

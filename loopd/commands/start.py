@@ -12,6 +12,7 @@ import click
 from loopd import daemon, fsio, proc
 from loopd.commands.run import run
 from loopd.errors import LoopdError
+from loopd.gitseam import repo as gitrepo
 from loopd.sprint import Sprint, locate, validate
 
 STARTUP_WAIT = 10.0
@@ -38,7 +39,9 @@ def start(
             no_watch=no_watch,
         )
     found = locate(repo, sprints_root, sprint)
-    validate(found)  # said here, not from a daemon that exits at once
+    # Said here, not from a daemon that exits at once.
+    validate(found)
+    gitrepo.require(found.repo)
     holder = daemon.running(found)
     if holder is not None:
         raise LoopdError(

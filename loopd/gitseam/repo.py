@@ -51,6 +51,12 @@ def call(repo: Repo, *args: str, env: Mapping[str, str] | None = None) -> tuple[
     return status, out, err
 
 
+def require(path: Path) -> None:
+    """LoopdError unless ``path`` is in a git repository (checked before a loop starts)."""
+    with opened(path):
+        pass
+
+
 def git(repo: Repo, *args: str) -> str:
     """Run ``git <args>`` in ``repo``; its stdout, or a LoopdError with git's own message."""
     status, out, err = call(repo, *args)

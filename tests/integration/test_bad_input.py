@@ -55,3 +55,22 @@ def test_malformed_file_fails_cleanly(repo: Path, sprint_dir: Path, case: str) -
     location = lines[0].split(f"{target.name}:", 1)[1].split(":", 1)[0]
     assert location.strip().isdigit(), f"no line number in {lines[0]!r}"
     assert _snapshot(repo) == before
+
+
+@pytest.mark.parametrize("command", ["run", "start"])
+def test_a_loop_outside_a_git_repository_is_refused_before_any_write(
+    tmp_path: Path, command: str
+) -> None:
+    plain = tmp_path / "plain"
+    sprint = plain / "docs/sprints/s1"
+    sprint.mkdir(parents=True)
+    (sprint / "VISION.md").write_text("# Vision\n\nGreet people.\n")
+    (sprint / "PRD.md").write_text("# PRD\n\nR1. `greet` prints hello.\n")
+    before = _snapshot(plain)
+    result = run_cli(plain, command, "s1", "--once")
+    assert result.code == 1
+    assert (
+        result.err.strip()
+        == f"loopd: error: {plain.resolve()}: not a git repository (run `git init` there first)"
+    )
+    assert _snapshot(plain) == before and not (plain / ".loopd").exists()
