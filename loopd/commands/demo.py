@@ -27,7 +27,7 @@ from loopd.commands.run import run
 from loopd.errors import LoopdError
 from loopd.events import read_events
 from loopd.resources import data_dir
-from loopd.sprint import RUNTIME_DIR
+from loopd.sprint import sprint_for
 
 SPRINT = "demo"
 SPRINTS_ROOT = "docs/sprints"
@@ -96,7 +96,7 @@ def _set_identity(repo: Path) -> None:
 
 
 def _events(repo: Path) -> list[dict[str, Any]]:
-    return read_events(repo / RUNTIME_DIR / SPRINT / "events.jsonl")
+    return read_events(sprint_for(repo, SPRINTS_ROOT, SPRINT).events_log)
 
 
 def _summary(repo: Path, code: int) -> None:

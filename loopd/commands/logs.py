@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import BinaryIO
 
 from loopd import daemon
 from loopd.errors import LoopdError
@@ -57,12 +56,11 @@ def _last(data: bytes, lines: int | None) -> bytes:
     return b"".join(kept)
 
 
-def _emit(data: bytes, out: BinaryIO | None = None) -> bytes:
+def _emit(data: bytes) -> bytes:
     """Write the complete lines of ``data``; return the unfinished tail to prepend next time."""
     # A writer may be mid-line (events are one write(2), the log is not):
     # holding the tail back keeps every printed line whole, which --json needs.
     cut = data.rfind(b"\n") + 1
-    stream = out or sys.stdout.buffer
-    stream.write(data[:cut])
-    stream.flush()
+    sys.stdout.buffer.write(data[:cut])
+    sys.stdout.flush()
     return data[cut:]
