@@ -160,7 +160,7 @@ def validate(sprint: Sprint) -> list[str]:
         if not has_content(required.read_text(encoding="utf-8", errors="replace")):
             # Every agent call reads it: a loop over an empty template only burns budget.
             raise LoopdError(
-                "nothing is written here yet (only headings, comments and empty bullets)",
+                "nothing is written here yet (only headings, comments and empty items)",
                 path=required,
                 hint="write it before starting the loop; the comments say what belongs in it",
             )

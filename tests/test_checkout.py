@@ -17,21 +17,15 @@ SHIPPED = ("tests", "loopd", "sprints", "prompts", "phases", "benchmarks", ".ci"
 
 
 def _untracked(paths: tuple[str, ...]) -> list[str]:
+    # --others without --exclude-standard: untracked files, ignored ones included.
     done = subprocess.run(
-        ["git", "ls-files", "--others", "--exclude-standard", "--ignored", "--", *paths],
+        ["git", "ls-files", "--others", "--", *paths],
         cwd=ROOT,
         check=True,
         capture_output=True,
         text=True,
     )
-    others = subprocess.run(
-        ["git", "ls-files", "--others", "--exclude-standard", "--", *paths],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    names = done.stdout.splitlines() + others.stdout.splitlines()
+    names = done.stdout.splitlines()
     return [n for n in names if "__pycache__" not in n and not n.endswith(".pyc")]
 
 

@@ -15,9 +15,9 @@ from collections.abc import Iterable
 
 MAX_SIGNATURE = 160
 
-_ERROR_CLASS = re.compile(
-    r"\b((?:[A-Za-z_][\w]*\.)*[A-Z][\w]*(?:Error|Exception|Failure|Fault|Refused|Timeout))\b"
-)
+# An error class name, dotted or not: ValueError, requests.exceptions.ConnectTimeout.
+_CLASS = r"(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Failure|Fault|Refused|Timeout)"
+_ERROR_CLASS = re.compile(rf"\b({_CLASS})\b")
 _CLASS_PREFIX = re.compile(r"^.*?\b(?:[\w]+\.)*[A-Z]\w*(?:Error|Exception):\s*")
 _ERRORISH = re.compile(
     r"(?i)error|exception|fail|refused|denied|unauthori[sz]ed|forbidden|not found|timed? ?out"
@@ -25,9 +25,7 @@ _ERRORISH = re.compile(
 )
 # "ValueError: bad id 41", pytest's "E       AssertionError: assert 2 == 3":
 # a class with its message says more than a bare "tests/x.py:9: AssertionError".
-_CLASS_WITH_MESSAGE = re.compile(
-    r"^(?:E\s+)?(?:[\w]+\.)*[A-Z]\w*(?:Error|Exception|Failure|Fault|Refused|Timeout):\s*\S"
-)
+_CLASS_WITH_MESSAGE = re.compile(rf"^(?:E\s+)?{_CLASS}:\s*\S")
 _PYTEST_E = re.compile(r"^E\s+")
 _NOISE = re.compile(
     r"(?i)^(?:[=_-]{3,}.*|\s*\d+ (?:passed|failed|errors?)\b.*|FAILED .*|ERROR .*)$"

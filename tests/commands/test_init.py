@@ -53,7 +53,7 @@ def test_the_templates_must_be_written_before_the_loop_starts(repo: Path) -> Non
     check = next(c for c in json.loads(out)["checks"] if c["name"] == "sprint s1")
     assert code == 1 and not check["ok"]
     assert check["detail"].endswith(
-        "VISION.md: nothing is written here yet (only headings, comments and empty bullets)"
+        "VISION.md: nothing is written here yet (only headings, comments and empty items)"
     )
     assert check["fix"].startswith("write it before starting the loop")
     started = run_cli(repo, "run", "s1", "--once")
@@ -68,7 +68,7 @@ def test_the_templates_must_be_written_before_the_loop_starts(repo: Path) -> Non
     code, out = _run(repo, "doctor", "s1", "--json")
     check = next(c for c in json.loads(out)["checks"] if c["name"] == "sprint s1")
     assert code == 1 and check["detail"].endswith(
-        "PRD.md: nothing is written here yet (only headings, comments and empty bullets)"
+        "PRD.md: nothing is written here yet (only headings, comments and empty items)"
     )
 
 
