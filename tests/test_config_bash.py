@@ -107,11 +107,11 @@ def test_the_script_sees_what_loop_v2_had_set(repo: Path, sprint_dir: Path) -> N
 [[ $PROJECT_ROOT == "$PWD" && -f README.md && $LOOP_ROOT == "$PWD/loop-v2" ]] || exit 4
 [[ -z ${SECRET_TOKEN:-} ]] || exit 5
 MAX_NO_PROGRESS=$((MAX_NO_PROGRESS * 2))
-E2E_TEST_DIR="$E2E_TEST_DIR/e2e"
+E2E_TEST_DIR="${E2E_TEST_DIR:-tests}/e2e"
 """
     loaded = load_sh(repo, script, yaml_text="MAX_NO_PROGRESS: 6\n")
     assert loaded.config.limits.max_no_progress == 12, "lower layers are set before sourcing"
-    assert loaded.config.tests.e2e_test_dir == "./e2e"
+    assert loaded.config.tests.e2e_test_dir == "tests/e2e", "unset before: loop-v2 had none"
 
 
 def test_assigning_the_value_a_lower_layer_had_changes_nothing(

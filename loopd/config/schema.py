@@ -188,11 +188,11 @@ class TestSettings:
 
     __test__: ClassVar[bool] = False  # not a pytest test class despite the name
 
-    e2e_test_dir: str = setting(
-        ".",
-        "Directory E2E tests run in, relative to the repo root.",
+    e2e_test_dir: str | None = setting(
+        None,
+        "Directory E2E tests run in, relative to the repo root; unset, E2E tests go to the"
+        " test-runner agent (loop-v2).",
         bash="E2E_TEST_DIR",
-        nonempty=True,
     )
     e2e_command: str = setting(
         "npx playwright test -g {name}", 'Command for an *(E2E: "name")* test.', nonempty=True
@@ -211,6 +211,11 @@ class GitSettings:
     )
     push: bool = setting(False, "Push the sprint branch after each commit.")
     commit: bool = setting(True, "Commit after each step that changed files.")
+    protected_branches: tuple[str, ...] = setting(
+        ("main", "master", "develop"),
+        "Branches loopd never commits on (space-separated in bash).",
+        bash="PROTECTED_BRANCHES",
+    )
 
 
 @dataclass(frozen=True)
@@ -243,11 +248,27 @@ class Paths:
 
 @dataclass(frozen=True)
 class ServiceSettings:
-    """The ports loop-v2's service checks use."""
+    """How loop-v2's services are found and checked (its LOOP_* names)."""
 
-    backend_port: int = setting(3001, "Backend port.", bash="BACKEND_PORT", low=1, high=65535)
-    frontend_port: int = setting(3000, "Frontend port.", bash="FRONTEND_PORT", low=1, high=65535)
-    browser_port: int = setting(9222, "Browser DevTools (CDP) port.", low=1, high=65535)
+    version: str = setting(
+        "auto",
+        "Which service detection to use: v1 (legacy npm), v2 (services.yaml/compose), auto.",
+        bash="LOOP_SERVICES_VERSION",
+        choices=("auto", "v1", "v2"),
+    )
+    backend_port: int = setting(3001, "Backend port.", bash="LOOP_BACKEND_PORT", low=1, high=65535)
+    backend_health: str = setting(
+        "/api/health", "Backend health path on localhost.", bash="LOOP_BACKEND_HEALTH"
+    )
+    frontend_port: int = setting(
+        3000, "Frontend port.", bash="LOOP_FRONTEND_PORT", low=1, high=65535
+    )
+    frontend_health: str = setting(
+        "/", "Frontend health path on localhost.", bash="LOOP_FRONTEND_HEALTH"
+    )
+    browser_port: int = setting(
+        9222, "Browser DevTools (CDP) port.", bash="LOOP_CDP_PORT", low=1, high=65535
+    )
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,7 @@ def plan_check(item: Item, config: Config, repo: Path, learned: Mapping[str, str
         return Check(item, "cmd", item.cmd, repo)
     if item.e2e:
         command = config.tests.e2e_command.replace("{name}", shlex.quote(item.e2e))
-        return Check(item, "e2e", command, repo / config.tests.e2e_test_dir)
+        return Check(item, "e2e", command, repo / (config.tests.e2e_test_dir or "."))
     if item.id in learned:
         return Check(item, "cmd", learned[item.id], repo, learned=True)
     return Check(item, "agent", None, repo)
