@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from loopd.checklist import Status
 from loopd.state import load_state
 from loopd.testengine import EvidenceTestEngine
@@ -96,6 +98,23 @@ def test_an_agent_answer_without_result_is_a_fail_with_its_output_as_evidence(
     assert record["signature"] == "TypeError: x is null"
     log = (project.repo / str(record["log_path"])).read_text()
     assert "Checkout page crashed" in log
+
+
+@pytest.mark.parametrize(
+    "answer",
+    ["## RESULT: PASS\nEVIDENCE: paid with 4242", "Checked.\n**RESULT: PASSED**", "RESULT: PASSED"],
+)
+def test_a_decorated_or_past_tense_pass_marks_the_test_passed(
+    repo: Path, sprint_dir: Path, answer: str
+) -> None:
+    project = agent_project(repo, sprint_dir, answer)
+
+    EvidenceTestEngine().iteration(context(project, config_for(project)))
+
+    assert project.status("BT-001") is Status.DONE
+    assert [c["role"] for c in project.agent_calls()] == ["test"], "no fixer for a pass"
+    assert project.plan().get("FIX-BT-001") is None
+    assert "BT-001 passes" in project.log()[0]
 
 
 def test_an_external_blocker_opens_feat_and_blocks_when_the_fix_confirms_it(
