@@ -194,8 +194,13 @@ class TestSettings:
         " test-runner agent (loop-v2).",
         bash="E2E_TEST_DIR",
     )
+    # --reporter=line as loop-v2 (a project's html reporter would serve its report and never exit
+    # on a failure); junit as well, so a failure's messages reach the evidence.
     e2e_command: str = setting(
-        "npx playwright test -g {name}", 'Command for an *(E2E: "name")* test.', nonempty=True
+        "npx playwright test -g {name} --reporter=line,junit",
+        'Command for an *(E2E: "name")* test, run in `tests.e2e_test_dir`; {name} is the'
+        " quoted test name. The junit report goes to $PLAYWRIGHT_JUNIT_OUTPUT_NAME.",
+        nonempty=True,
     )
     test_runner_preamble: str = setting(
         "", "Text put before every test runner and fix prompt.", bash="TEST_RUNNER_PREAMBLE"

@@ -2,8 +2,10 @@
 
 Which way a test runs, in order: its ``*(cmd: "...")*`` (``bash -c`` from
 the repo root), its ``*(E2E: "name")*`` (``tests.e2e_command`` in
-``tests.e2e_test_dir``), the REPRO command loopd learned from an earlier
-agent run, else the test-runner agent.  Commands run through
+``tests.e2e_test_dir``, only when that is set: loop-v2 ran Playwright only
+with ``E2E_TEST_DIR``), the REPRO command loopd learned from an earlier
+agent run, else the test-runner agent (whose prompt holds the test block,
+E2E annotation included).  Commands run through
 :mod:`loopd.proc` (own process group, the timeout, output captured) and are
 thread-safe; an agent check goes through :meth:`Context.ask`, so budgets and
 cost accounting apply.  Everything an observation holds is redacted.
@@ -54,9 +56,10 @@ def plan_check(item: Item, config: Config, repo: Path, learned: Mapping[str, str
     """The way ``item`` is checked (see the module doc)."""
     if item.cmd:
         return Check(item, "cmd", item.cmd, repo)
-    if item.e2e:
+    e2e_dir = config.tests.e2e_test_dir
+    if item.e2e and e2e_dir:
         command = config.tests.e2e_command.replace("{name}", shlex.quote(item.e2e))
-        return Check(item, "e2e", command, repo / (config.tests.e2e_test_dir or "."))
+        return Check(item, "e2e", command, repo / e2e_dir)
     if item.id in learned:
         return Check(item, "cmd", learned[item.id], repo, learned=True)
     return Check(item, "agent", None, repo)
