@@ -133,3 +133,15 @@ def test_doctor_refuses_what_run_refuses_with_the_same_line(repo: Path, sprint_d
     assert "docs/sprints/s1/services.yaml:2: db: compose service but no compose file" in str(
         check["detail"]
     )
+
+
+def test_status_prints_each_warning_first(
+    repo: Path, sprint_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (sprint_dir / "services.yml").write_text("services:\n  db:\n    port: 5432\n    type: tcp\n")
+    assert run(repo, "status") == 0
+    assert capsys.readouterr().out == (
+        "warning: docs/sprints/s1/services.yml:2: db: no start command: "
+        "loopd neither starts nor checks it (as loop-v2)\n"
+        "services.yaml  (docs/sprints/s1/services.yml)\n"
+    )
