@@ -113,7 +113,7 @@ def _services_checks(found: sprints.Sprint, config: Config) -> list[Check]:
     names = ", ".join(s.name for s in plan.services) or "nothing to start"
     checks = [Check("services", True, True, f"{plan.orchestration}{source}: {names}")]
     return checks + [
-        Check("services", False, False, w, "see the file named") for w in plan.warnings
+        Check("services warning", False, False, w, "see the file named") for w in plan.warnings
     ]
 
 
