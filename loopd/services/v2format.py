@@ -117,7 +117,8 @@ def _health(entry: Entry, kind: str, port: int, warn: Warn) -> Health:
         if given is not None:
             warn(given.line, f"{entry.name}: health is ignored for {kind}: the check is port open")
         return TcpCheck("localhost", port)
-    path = given.text.strip() if given is not None else "/"
+    # An empty `health:` is unset, as for loop-v2's reader (it needed one character).
+    path = given.text.strip() if given is not None and given.text.strip() else "/"
     if re.match(r"^https?://", path):
         warn(
             given.line if given else None, f"{entry.name}: health is a URL, not a path: used as is"

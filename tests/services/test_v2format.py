@@ -106,9 +106,11 @@ def test_health_path_type_and_required_oddities(tmp_path: Path) -> None:
     parsed = parse(
         tmp_path,
         "services:\n  web:\n    port: 8080\n    health: healthz\n    start: s\n"
-        "    type: HTTPS\n    required: maybe\n  bad:\n    port: web\n    start: s\n",
+        "    type: HTTPS\n    required: maybe\n  bad:\n    port: web\n    start: s\n"
+        "  bare:\n    port: 81\n    health:\n    start: s\n",
     )
-    web, bad = parsed.services
+    web, bad, bare = parsed.services
+    assert bare.health == HttpCheck("http://localhost:81/", None, below=400)
     assert web.health == HttpCheck("https://localhost:8080/healthz", None, below=400)
     assert bad.unchecked == NO_PORT
     assert list(parsed.warnings) == [
