@@ -296,10 +296,11 @@ def services(
 ) -> int:
     """Check SPRINT's services by hand: bring them up, down, or show their state.
 
-    Services come from the sprint's services.yaml, a compose file, or
-    package.json dev/start scripts (loop-v2's npm backend/frontend).  up and
-    status exit 1 when a service is not running; down stops only what loopd
-    started.
+    Services come from the sprint's services.yaml or services.yml (loopd's
+    format or loop-v2's), a compose file, loop-v2's package.json scripts
+    (dev:api, dev:backend, start:api; dev:frontend, dev) or a Makefile serve/run
+    target, as services.version (LOOP_SERVICES_VERSION) says.  up and status
+    exit 1 when a service is not running; down stops only what loopd started.
     """
     from loopd.commands.services import services as run_services
 

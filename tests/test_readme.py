@@ -52,3 +52,23 @@ def test_the_services_yaml_example_is_valid(repo: Path, sprint_dir: Path) -> Non
     assert [(s.name, s.kind) for s in plan.services] == [
         ("db", "compose"), ("api", "command"), ("cache", "image"),
     ]  # fmt: skip
+
+
+def test_the_loop_v2_services_yaml_example_is_read_without_a_warning(
+    repo: Path, sprint_dir: Path
+) -> None:
+    from loopd.config import default_config
+    from loopd.services import HttpCheck, TcpCheck, detect
+    from loopd.sprint import locate
+
+    header = "# docs/sprints/<sprint>/services.yaml, in loop-v2's format\n"
+    example = re.search(rf"```yaml\n({re.escape(header)}.*?)```", _section("Services"), re.S)
+    assert example is not None
+    (sprint_dir / "services.yaml").write_text(example.group(1))
+    plan = detect(locate(repo, "docs/sprints", "s1"), default_config())
+    assert plan.warnings == ()
+    assert [(s.name, s.start, s.health) for s in plan.services] == [
+        ("api", "npm run dev:api", HttpCheck("http://localhost:3001/api/health", None, below=400)),
+        ("frontend", "cd frontend && npm run dev", HttpCheck("http://localhost:3000/", None, 400)),
+        ("postgres", "docker-compose up -d postgres", TcpCheck("localhost", 5432)),
+    ]

@@ -16,6 +16,7 @@ from loopd import dockerio, proc
 from loopd import sprint as sprints
 from loopd.config import Config, load_config
 from loopd.errors import LoopdError
+from loopd.services import detect as detect_services
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,20 @@ def _config_check(repo: Path, sprint_obj: sprints.Sprint | None) -> tuple[Check,
     return Check("config", True, True, detail), loaded.config
 
 
+def _services_checks(found: sprints.Sprint, config: Config) -> list[Check]:
+    """What ``run``'s start_services would start: the very same detection, warnings included."""
+    try:
+        plan = detect_services(found, config)
+    except LoopdError as exc:
+        return [Check("services", True, False, exc.located, exc.hint or "fix the file named")]
+    source = f" ({found.relative(plan.source)})" if plan.source else ""
+    names = ", ".join(s.name for s in plan.services) or "nothing to start"
+    checks = [Check("services", True, True, f"{plan.orchestration}{source}: {names}")]
+    return checks + [
+        Check("services warning", False, False, w, "see the file named") for w in plan.warnings
+    ]
+
+
 def run_checks(repo: Path, sprints_root: str, sprint: str | None) -> list[Check]:
     """Every check, in the order they are shown."""
     checks = [
@@ -117,6 +132,8 @@ def run_checks(repo: Path, sprints_root: str, sprint: str | None) -> list[Check]
     checks += _docker()
     if sprint is not None:
         checks += _sprint_checks(repo, sprints_root, sprint)
+    if sprint_obj is not None and config is not None:
+        checks += _services_checks(sprint_obj, config)
     return checks
 
 

@@ -14,7 +14,8 @@ from loopd.sprint import Sprint, locate
 
 Action = Literal["up", "down", "status"]
 NOTHING = (
-    "nothing to start: no services.yaml, compose file, or package.json with a dev/start script"
+    "nothing to start: no services.yaml, compose file, loop-v2 npm script "
+    "(dev:api, dev:backend, start:api, dev:frontend, dev) or Makefile serve/run target"
 )
 
 
@@ -48,6 +49,8 @@ def _down(stopped: tuple[str, ...], as_json: bool) -> int:
 
 
 def _print(report: ServiceReport, sprint: Sprint) -> None:
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}")
     if report.orchestration == "none":
         click.echo(NOTHING)
         return

@@ -89,6 +89,7 @@ def build(
         started_monotonic=clock.monotonic(),
     )
     manager.fix_service = lambda name, evidence: _fix_service(ctx, name, evidence)
+    manager.warn = lambda line: ctx.note(f"warning: {line}")
     if ctx.state.started is None:
         ctx.state = ctx.state.evolve(sprint=sprint.name, started=clock.now())
     return ctx

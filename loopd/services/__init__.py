@@ -6,7 +6,8 @@ The engine's entry point is :class:`ServiceManager`; ``loopd services`` and
 
 from __future__ import annotations
 
-from loopd.services.detect import detect, find_compose_file, needs_browser
+from loopd.services.detect import detect, find_compose_file, find_services_file
+from loopd.services.legacy import needs_browser
 from loopd.services.manager import FixService, ServiceManager
 from loopd.services.report import ServiceReport, ServiceStatus, State, load_report, report_path
 from loopd.services.spec import (
@@ -37,6 +38,7 @@ __all__ = [
     "Unconfigured",
     "detect",
     "find_compose_file",
+    "find_services_file",
     "load_report",
     "needs_browser",
     "report_path",

@@ -1,47 +1,78 @@
-"""Which services a sprint has, and how they start (loop-v2's ``detect_orchestration``).
+"""Which services a sprint has, and how they start (loop-v2's ``start_required_services``).
 
-In order: the sprint's ``services.yaml`` (explicit, so it wins; its ``compose:``
-entries use the compose file found next), a compose file in the sprint
-directory or the repo (one service per compose service), a ``package.json``
-with a ``dev`` or ``start`` script (loop-v2's npm backend and frontend), else
-nothing to start.
+``services.version`` (``LOOP_SERVICES_VERSION``) picks the path as loop-v2 did:
+``v1`` is the legacy npm detection only; ``v2`` and ``auto`` (when a services
+file or a compose file exists, which is when loop-v2's auto chose v2) go in
+``detect_orchestration``'s order: the sprint's ``services.yaml`` or
+``services.yml`` (explicit, so it wins; its ``compose:`` entries use the
+compose file found next), a compose file in the sprint directory or the repo
+(one service per compose service), with ``v2`` a ``Dockerfile`` (for which
+loop-v2 started nothing), the legacy npm scripts, a Makefile ``serve:`` or
+``run:`` target, else nothing.  What is passed over, and why, is a warning.
 """
 
 from __future__ import annotations
 
-import json
-import re
-import shlex
-import shutil
+import dataclasses
 from pathlib import Path
 
 import yaml
 
 from loopd import fsio
-from loopd.config import Config, FrozenMap
+from loopd.config import Config
 from loopd.errors import LoopdError
+from loopd.services import legacy
 from loopd.services.schema import ServicesFile, load_services_file
-from loopd.services.spec import CdpCheck, HttpCheck, ServicePlan, ServiceSpec, Unconfigured
+from loopd.services.spec import ServicePlan, ServiceSpec
 from loopd.sprint import Sprint
 
+SERVICES_FILES = ("services.yaml", "services.yml")
 COMPOSE_FILES = ("docker-compose.yml", "docker-compose.yaml", "compose.yaml", "compose.yml")
-NPM_SCRIPTS = ("dev", "start")
-BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
-# Words in VISION.md that mean the tests drive a browser (loop-v2 checked CDP only then).
-BROWSER_WORDS = re.compile(r"\b(browser|playwright|puppeteer|selenium|cdp|chrom(e|ium))\b", re.I)
 
 
 def detect(sprint: Sprint, config: Config) -> ServicePlan:
-    """The sprint's service plan; a malformed services.yaml raises :class:`LoopdError`."""
+    """The sprint's service plan, warnings included.
+
+    What cannot be acted on (a services file loopd cannot read at all, a
+    compose service without a compose file) raises :class:`LoopdError`;
+    ``loopd doctor`` calls this same function, so it reports what ``run`` will.
+    """
+    version = config.services.version
+    services_file = find_services_file(sprint)
     compose_file = find_compose_file(sprint)
-    timeout = float(config.limits.loop_service_timeout)
-    if sprint.services_yaml.is_file():
-        return _declared(
-            load_services_file(sprint.services_yaml, sprint.repo, timeout), compose_file
-        )
+    if version == "v1":
+        ignored = [sprint.relative(p) for p in (services_file, compose_file) if p is not None]
+        notes = [f"{name}: ignored: services.version is v1 (legacy npm)" for name in ignored]
+        return _warned(_fallback(sprint, config, make=False), notes)
+    if services_file is not None:
+        timeout = float(config.limits.loop_service_timeout)
+        return _declared(load_services_file(services_file, sprint.repo, timeout), compose_file)
     if compose_file is not None:
-        return _compose(compose_file, timeout)
-    return _npm(sprint, config) or ServicePlan("none")
+        return _compose(compose_file, float(config.limits.loop_service_timeout))
+    if version == "v2" and (sprint.repo / "Dockerfile").is_file():
+        note = "Dockerfile: loop-v2 (services v2) starts nothing for a Dockerfile, nor does loopd"
+        return ServicePlan("none", warnings=(f"{note}: declare services in services.yaml",))
+    return _fallback(sprint, config, make=True)
+
+
+def find_services_file(sprint: Sprint) -> Path | None:
+    """The sprint's ``services.yaml``, else its ``services.yml`` (where loop-v2 looked)."""
+    return next((sprint.dir / n for n in SERVICES_FILES if (sprint.dir / n).is_file()), None)
+
+
+def _fallback(sprint: Sprint, config: Config, *, make: bool) -> ServicePlan:
+    """No services file or compose: loop-v2's npm scripts, then (v2 order) its Makefile."""
+    found = legacy.npm(sprint, config)
+    if found is None and make:
+        found = legacy.make(sprint, config)
+    if found is not None:
+        return found
+    note = legacy.npm_note(sprint)
+    return ServicePlan("none", warnings=(note,) if note else ())
+
+
+def _warned(plan: ServicePlan, notes: list[str]) -> ServicePlan:
+    return dataclasses.replace(plan, warnings=(*notes, *plan.warnings))
 
 
 def find_compose_file(sprint: Sprint) -> Path | None:
@@ -69,7 +100,9 @@ def _declared(parsed: ServicesFile, found: Path | None) -> ServicePlan:
             line=needing.line,
             hint=f"add compose_file, or put one of {', '.join(COMPOSE_FILES)} in the repo",
         )
-    return ServicePlan("services.yaml", parsed.path, parsed.services, compose_file)
+    return ServicePlan(
+        "services.yaml", parsed.path, parsed.services, compose_file, warnings=parsed.warnings
+    )
 
 
 def _compose(path: Path, timeout: float) -> ServicePlan:
@@ -99,76 +132,3 @@ def _compose(path: Path, timeout: float) -> ServicePlan:
 def _compose_deps(body: object, services: dict[str, object]) -> tuple[str, ...]:
     deps = body.get("depends_on", ()) if isinstance(body, dict) else ()
     return tuple(str(d) for d in deps if d in services)
-
-
-def _npm(sprint: Sprint, config: Config) -> ServicePlan | None:
-    ports = config.services
-    split = [("backend", ports.backend_port), ("frontend", ports.frontend_port)]
-    found = [(name, sprint.repo / name, port) for name, port in split]
-    found = [entry for entry in found if (entry[1] / "package.json").is_file()]
-    if not found and (sprint.repo / "package.json").is_file():
-        found = [("app", sprint.repo, ports.frontend_port)]
-    if not found:
-        return None
-    timeout = float(config.limits.loop_service_timeout)
-    specs: list[ServiceSpec] = []
-    missing: list[Unconfigured] = []
-    for name, folder, port in found:
-        script = _npm_script(folder / "package.json")
-        if script is None:
-            reason = f"{name}/package.json has no dev or start script: needs an SVC task"
-            missing.append(Unconfigured(name, "npm", reason))
-            continue
-        specs.append(_npm_spec(name, folder, port, script, timeout))
-    if not specs:
-        return None
-    browser = _browser(sprint, config, timeout)
-    specs += [browser] if isinstance(browser, ServiceSpec) else []
-    missing += [browser] if isinstance(browser, Unconfigured) else []
-    return ServicePlan("npm", found[0][1] / "package.json", tuple(specs), None, tuple(missing))
-
-
-def _npm_script(package_json: Path) -> str | None:
-    try:
-        scripts = json.loads(fsio.read_text(package_json)).get("scripts") or {}
-    except (ValueError, AttributeError):
-        raise LoopdError("not a valid package.json", path=package_json) from None
-    return next((s for s in NPM_SCRIPTS if isinstance(scripts, dict) and s in scripts), None)
-
-
-def _npm_spec(name: str, folder: Path, port: int, script: str, timeout: float) -> ServiceSpec:
-    # localhost, not 127.0.0.1: Node 17+ dev servers often bind ::1 only.
-    return ServiceSpec(
-        name=name,
-        kind="npm",
-        cwd=folder,
-        timeout=timeout,
-        start=f"npm run {script}",
-        env=FrozenMap({"PORT": str(port)}),
-        health=HttpCheck(f"http://localhost:{port}/", status=None),
-    )
-
-
-def needs_browser(sprint: Sprint) -> bool:
-    """Whether the vision has the tests drive a browser."""
-    return sprint.vision.is_file() and bool(BROWSER_WORDS.search(fsio.read_text(sprint.vision)))
-
-
-def _browser(sprint: Sprint, config: Config, timeout: float) -> ServiceSpec | Unconfigured | None:
-    if not needs_browser(sprint):
-        return None
-    binary = next((b for b in BROWSERS if shutil.which(b)), None)
-    if binary is None:
-        reason = f"the vision needs a browser and none is installed ({', '.join(BROWSERS[:3])})"
-        return Unconfigured("browser", "browser", f"{reason}: needs an SVC task")
-    port = config.services.browser_port
-    profile = sprint.runtime / "services" / "browser-profile"
-    argv = [binary, "--headless=new", "--no-sandbox", f"--remote-debugging-port={port}"]
-    return ServiceSpec(
-        name="browser",
-        kind="browser",
-        cwd=sprint.repo,
-        timeout=timeout,
-        start=shlex.join([*argv, f"--user-data-dir={profile}", "about:blank"]),
-        health=CdpCheck(f"http://127.0.0.1:{port}"),
-    )

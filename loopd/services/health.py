@@ -20,7 +20,6 @@ from loopd.services.spec import CdpCheck, CommandCheck, Health, HttpCheck, TcpCh
 
 PROBE_TIMEOUT = 2.0
 COMMAND_TIMEOUT = 10.0
-SERVER_ERROR = 500
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
@@ -57,8 +56,8 @@ def _http(check: HttpCheck) -> Probe:
         status, _ = _get(check.url)
     except (OSError, HTTPException, ValueError) as exc:
         return Probe(False, f"{check.url}: {_reason(exc)}")
-    ok = status < SERVER_ERROR if check.status is None else status == check.status
-    expected = "" if ok else f", expected {check.status or 'below 500'}"
+    ok = status < check.below if check.status is None else status == check.status
+    expected = "" if ok else f", expected {check.status or f'below {check.below}'}"
     return Probe(ok, f"{check.url} answered {status}{expected}")
 
 

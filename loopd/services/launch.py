@@ -248,7 +248,7 @@ def probe(spec: ServiceSpec, ctx: Context) -> Probe:
             return _containers_probe(dockerio.compose_containers(ctx.project, service))
     except dockerio.DockerError as exc:
         return Probe(False, str(exc))
-    return Probe(False, "no health check declared")
+    return Probe(False, spec.unchecked or "no health check declared")
 
 
 def _containers_probe(states: tuple[dockerio.ContainerState, ...]) -> Probe:

@@ -37,7 +37,10 @@ from loopd.services.spec import ServicePlan, ServiceSpec, start_order
 from loopd.sprint import Sprint
 
 FixService = Callable[[str, str], None]
+Warn = Callable[[str], None]
 POLL_INTERVAL = 0.25
+# How long a service loopd cannot health-check gets to crash before it counts as started.
+SETTLE = 1.0
 NPM_INSTALL_TIMEOUT = 900.0
 CHECK_LOG_LINES = 20
 
@@ -56,8 +59,9 @@ class ServiceManager:
 
     ``fix_service(name, evidence)`` is called when a start failed for a
     reason loopd cannot fix itself and another try follows; the engine wires
-    it to the fix-service agent.  Failures are counted over the manager's
-    life (one run) against ``limits.max_total_service_failures``.
+    it to the fix-service agent.  ``warn(line)`` gets each detection warning
+    once (the engine writes them to the run's log).  Failures are counted over
+    the manager's life (one run) against ``limits.max_total_service_failures``.
     """
 
     def __init__(
@@ -74,6 +78,8 @@ class ServiceManager:
         self.sprint = sprint
         self.config = config
         self.fix_service = fix_service
+        self.warn: Warn | None = None
+        self._warned: set[str] = set()
         self.poll_interval = poll_interval
         self.failures = 0
         self.ctx = Context(
@@ -88,6 +94,10 @@ class ServiceManager:
         """The sprint's services and how they start; bad services.yaml raises LoopdError."""
         plan = detect(self.sprint, self.config)
         self.ctx.compose_file = plan.compose_file
+        for warning in plan.warnings:
+            if self.warn is not None and warning not in self._warned:
+                self.warn(warning)
+            self._warned.add(warning)
         return plan
 
     def start_all(self) -> ServiceReport:
@@ -146,6 +156,8 @@ class ServiceManager:
         down = [dep for dep in spec.depends_on if not results[dep].up]
         if down:
             return self._status(spec, "skipped", f"not started: it needs {', '.join(down)}")
+        if spec.unchecked is not None:
+            return self._start_unchecked(spec)
         seen = probe(spec, self.ctx)
         if seen.ok:
             return self._status(spec, "running", f"already healthy: {seen.detail}")
@@ -255,7 +267,36 @@ class ServiceManager:
         reason = f"node modules are missing and npm install in {spec.cwd} {verdict}"
         return "failed", f"{reason}:\n{tail(done.output, 20)}\n{outcome.evidence}"
 
+    def _start_unchecked(self, spec: ServiceSpec) -> ServiceStatus:
+        """Start once what loopd cannot health-check, and leave it running: never healthy."""
+        running = self._running(spec)
+        if running is not None:
+            return self._status(spec, "failed", f"{spec.unchecked}\n{running}")
+        attempt = launch(spec, self.ctx)
+        deadline = self.ctx.clock.monotonic() + min(SETTLE, spec.timeout)
+        failure = attempt.failure()
+        while failure is None and self.ctx.clock.monotonic() < deadline:
+            self.ctx.clock.sleep(self.poll_interval)
+            failure = attempt.failure()
+        if failure is not None:
+            output = attempt.output()
+            attempt.stop()
+            where = self.sprint.relative(attempt.log)
+            evidence = f"did not start: {failure}\n--- last lines of {where} ---\n{tail(output)}"
+            return self._status(spec, "failed", evidence, 1)
+        return self._status(spec, "failed", f"started `{spec.start}`: {spec.unchecked}", 1)
+
+    def _running(self, spec: ServiceSpec) -> str | None:
+        """How the process loopd started for ``spec`` still runs, if it does."""
+        for record in self.ctx.ledger.records():
+            if record.service == spec.name and record.token and proc.marked(record.token):
+                return f"its process started at {record.started} (pid {record.pid}) still runs"
+        return None
+
     def _look(self, spec: ServiceSpec) -> ServiceStatus:
+        if spec.unchecked is not None:
+            running = self._running(spec) or "loopd has no process of it running"
+            return self._status(spec, "failed", f"{spec.unchecked}\n{running}")
         seen = probe(spec, self.ctx)
         if seen.ok:
             return self._status(spec, "running", f"healthy: {seen.detail}")
@@ -287,6 +328,7 @@ class ServiceManager:
             source=plan.source,
             action=action,
             at=self.ctx.now(),
+            warnings=plan.warnings,
         )
         save_report(self.sprint, report)
         return report

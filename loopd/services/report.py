@@ -56,6 +56,8 @@ class ServiceReport:
     source: Path | None
     action: Action
     at: str
+    # What detection found odd in the user's files (``file:line: message``).
+    warnings: tuple[str, ...] = ()
 
     @property
     def all_running(self) -> bool:
@@ -82,6 +84,7 @@ class ServiceReport:
             "at": self.at,
             "all_running": self.all_running,
             "services": [_status_json(s) for s in self.services],
+            "warnings": list(self.warnings),
         }
 
     @classmethod
@@ -92,6 +95,7 @@ class ServiceReport:
             source=Path(data["source"]) if data.get("source") else None,
             action=data["action"],
             at=data["at"],
+            warnings=tuple(str(w) for w in data.get("warnings", ())),
         )
 
 

@@ -18,17 +18,23 @@
         image: redis:7              # run through the Docker SDK, removed on stop
         command: redis-server --save ""
         ports: ["6379:6379"]        # HOST:CONTAINER, or one number for both
-      browser:
-        start: chromium --headless --remote-debugging-port=9222
-        health: {cdp: "http://127.0.0.1:9222"}
+      web:                          # loop-v2's own format, service by service
+        port: 3000
+        health: /
+        start: npm run dev
 
 Health is one of ``http`` (+ ``status``: a code, or ``any`` for any answer
-below 500), ``tcp`` (``host:port``), ``command`` or ``cdp``.  The file is
-composed into nodes, not loaded, so every error names its line.
+below 500), ``tcp`` (``host:port``), ``command`` or ``cdp``.  A service whose
+health is a mapping, or that has ``compose`` or ``image``, is loopd's format;
+any other is loop-v2's (``port``, ``health: /path``, ``start``, ``type``,
+``required``: see :mod:`loopd.services.v2format`).  Oddities loopd can read
+past are warnings ``file:line: message``; what it cannot act on is a
+:class:`LoopdError` at its line.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shlex
 from collections.abc import Callable
@@ -36,12 +42,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from loopd import fsio
 from loopd.config import FrozenMap
 from loopd.errors import LoopdError
+from loopd.services import v2format
 from loopd.services.spec import (
     CdpCheck,
     CommandCheck,
@@ -51,155 +57,155 @@ from loopd.services.spec import (
     ServiceSpec,
     TcpCheck,
 )
+from loopd.services.yamldoc import Entries, YamlDoc, line_of
 
 T = TypeVar("T")
 D = TypeVar("D")
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 TOP_KEYS = ("services", "compose_file")
 HOW_KEYS: dict[str, Kind] = {"start": "command", "compose": "compose", "image": "image"}
-SERVICE_KEYS = (*HOW_KEYS, "command", "ports", "cwd", "env", "health", "timeout", "depends_on")
+SHARED_KEYS = ("cwd", "env", "timeout", "depends_on")
+SERVICE_KEYS = (*HOW_KEYS, "command", "ports", "health", *SHARED_KEYS)
 HEALTH_KINDS = ("http", "tcp", "command", "cdp")
-EXAMPLE = "e.g. 'services: {api: {start: npm run dev, health: {http: http://127.0.0.1:3001/}}}'"
 
 
 @dataclass(frozen=True)
 class ServicesFile:
-    """A parsed ``services.yaml``."""
+    """A parsed ``services.yaml`` (or ``services.yml``) and what was odd in it."""
 
     path: Path
     services: tuple[ServiceSpec, ...]
-    compose_file: Path | None
-    compose_line: int | None
+    compose_file: Path | None = None
+    compose_line: int | None = None
+    warnings: tuple[str, ...] = ()
 
 
 def load_services_file(path: Path, repo: Path, default_timeout: float) -> ServicesFile:
-    """Parse and validate ``path``; any problem is a :class:`LoopdError` at its line."""
-    doc = _Doc(path, fsio.read_text(path))
+    """Parse ``path``: oddities are warnings, what cannot be acted on a located LoopdError."""
+    text = fsio.read_text(path)
+    doc = YamlDoc(path, text, _relative(path, repo))
     try:
-        return doc.parse(repo, default_timeout)
+        return _Parser(doc, repo, default_timeout).parse()
+    except LoopdError as exc:
+        if not exc.message.startswith("invalid YAML"):
+            raise
+        return _read_like_loop_v2(doc, exc, repo, default_timeout)
     finally:
-        doc.loader.dispose()
+        doc.close()
 
 
-def _line(node: Node) -> int:
-    return node.start_mark.line + 1
+def _relative(path: Path, repo: Path) -> str:
+    try:
+        return str(path.relative_to(repo))
+    except ValueError:
+        return str(path)
 
 
-class _Doc:
-    def __init__(self, path: Path, text: str) -> None:
-        self.path = path
-        self.loader = self.guard(lambda: yaml.SafeLoader(text), None)
+def _read_like_loop_v2(
+    doc: YamlDoc, problem: LoopdError, repo: Path, timeout: float
+) -> ServicesFile:
+    """Invalid YAML that loop-v2's line reader could still read: read it that way, warned."""
+    entries = v2format.read_lines(doc.text)
+    loopd_style = any(f.text.startswith("{") for e in entries for f in e.fields.values())
+    if loopd_style or not any("start" in e.fields for e in entries):
+        raise problem
+    warnings = [f"{doc.where}:{problem.line}: {problem.message}: read line by line as loop-v2 did"]
+    doc.warnings = warnings
+    specs = [v2format.translate(e, doc.warn, cwd=repo, timeout=timeout) for e in entries]
+    found = tuple(spec for spec in specs if spec is not None)
+    return ServicesFile(doc.path, found, warnings=tuple(doc.warnings))
 
-    def parse(self, repo: Path, default_timeout: float) -> ServicesFile:
-        root = self.guard(self.loader.get_single_node, None)
-        if root is None:
-            raise LoopdError("is empty: it must declare services", path=self.path, hint=EXAMPLE)
-        top = self.mapping(root, "services.yaml", TOP_KEYS)
+
+def _is_loopd_style(node: MappingNode) -> bool:
+    """loopd's format has a health mapping or a compose/image service; loop-v2's has neither."""
+    for key, value in node.value:
+        name = key.value if isinstance(key, ScalarNode) else None
+        if name in ("compose", "image") or (name == "health" and isinstance(value, MappingNode)):
+            return True
+    return False
+
+
+class _Parser:
+    def __init__(self, doc: YamlDoc, repo: Path, default_timeout: float) -> None:
+        self.doc = doc
+        self.repo = repo
+        self.build = _ServiceBuilder(doc, repo, default_timeout)
+
+    def parse(self) -> ServicesFile:
+        doc = self.doc
+        root = doc.root()
+        if root is None or not isinstance(root, MappingNode):
+            line = None if root is None else line_of(root)
+            return self.nothing(line, "declares no services: it is empty or not a mapping")
+        top = doc.mapping(root, "services.yaml", TOP_KEYS)
         if "services" not in top:
-            raise self.error(root, "has no 'services' mapping", EXAMPLE)
+            return self.nothing(line_of(root), "has no 'services:' mapping: nothing declared")
+        node = top["services"][1]
+        if not isinstance(node, MappingNode) or not node.value:
+            why = "is empty (all commented out?)" if self._empty(node) else "is not a mapping"
+            return self.nothing(line_of(node), f"services {why}: nothing declared")
+        specs = self.services(doc.mapping(node, "services", None))
         compose = top.get("compose_file")
-        entries = self.mapping(top["services"][1], "services", None)
-        if not entries:
-            raise self.error(top["services"][1], "declares no services", EXAMPLE)
-        build = _ServiceBuilder(self, repo, default_timeout)
-        specs = tuple(build(name, key, node) for name, (key, node) in entries.items())
-        self.check_dependencies(specs, entries)
         return ServicesFile(
-            path=self.path,
+            path=doc.path,
             services=specs,
-            compose_file=repo / self.string(compose[1], "compose_file") if compose else None,
-            compose_line=_line(compose[1]) if compose else None,
+            compose_file=self.repo / doc.string(compose[1], "compose_file") if compose else None,
+            compose_line=line_of(compose[1]) if compose else None,
+            warnings=tuple(doc.warnings),
         )
 
-    def check_dependencies(self, specs: tuple[ServiceSpec, ...], entries: _Entries) -> None:
-        names = {spec.name for spec in specs}
-        for spec in specs:
-            for dep in spec.depends_on:
-                if dep not in names:
-                    node = self.mapping(entries[spec.name][1], spec.name, SERVICE_KEYS)
-                    raise self.error(
-                        node["depends_on"][1],
-                        f"{spec.name}: depends_on names unknown service {dep!r}",
-                        f"declared: {', '.join(sorted(names))}",
-                    )
+    def _empty(self, node: Node) -> bool:
+        if isinstance(node, MappingNode):
+            return True  # a mapping reaching here has no entries
+        return isinstance(node, ScalarNode) and self.doc.value(node) is None
 
-    def mapping(self, node: Node, what: str, known: tuple[str, ...] | None) -> _Entries:
-        """``{key: (key node, value node)}``; unknown and repeated keys are errors."""
+    def nothing(self, line: int | None, message: str) -> ServicesFile:
+        self.doc.warn(line, message)
+        return ServicesFile(self.doc.path, (), warnings=tuple(self.doc.warnings))
+
+    def services(self, entries: Entries) -> tuple[ServiceSpec, ...]:
+        specs: list[ServiceSpec] = []
+        for name, (key, node) in entries.items():
+            spec = self.service(name, key, node)
+            specs += [spec] if spec is not None else []
+        return self.check_dependencies(specs)
+
+    def service(self, name: str, key: Node, node: Node) -> ServiceSpec | None:
+        if not NAME.match(name):
+            message = f"service name {name!r} ignored: use letters, digits, '.', '_', '-'"
+            self.doc.warn(line_of(key), message)
+            return None
         if not isinstance(node, MappingNode):
-            raise self.error(node, f"{what} must be a mapping")
-        self.guard(lambda: self.loader.flatten_mapping(node), node)
-        found: _Entries = {}
-        for key_node, value_node in node.value:
-            key = self.value(key_node)
-            if not isinstance(key, str):
-                raise self.error(key_node, f"{what}: keys must be strings, not {key!r}")
-            if key in found:
-                first = _line(found[key][0])
-                raise self.error(key_node, f"{what}: {key} is set twice (first at line {first})")
-            if known is not None and key not in known:
-                raise self.error(
-                    key_node, f"{what}: unknown key {key!r}", f"known: {', '.join(known)}"
-                )
-            found[key] = (key_node, value_node)
-        return found
+            self.doc.warn(line_of(key), f"{name}: ignored: a service is a mapping of keys")
+            return None
+        if _is_loopd_style(node):
+            return self.build(name, key, self.doc.mapping(node, name, SERVICE_KEYS))
+        known = (*v2format.KEYS, *SHARED_KEYS)
+        return self.build.loop_v2(name, key, self.doc.mapping(node, name, known))
 
-    def value(self, node: Node) -> object:
-        return self.guard(lambda: self.loader.construct_object(node, deep=True), node)
-
-    def string(self, node: Node, what: str, empty: bool = False) -> str:
-        value = self.value(node)
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            raise self.error(node, f"{what} must be a string")
-        if value == "" and not empty:
-            raise self.error(node, f"{what} must not be empty")
-        return str(value)
-
-    def number(self, node: Node, what: str, low: int = 1) -> int:
-        value = self.value(node)
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise self.error(node, f"{what} must be a whole number >= {low}, not {value!r}")
-        return value
-
-    def strings(self, node: Node, what: str, empty: bool = False) -> tuple[str, ...]:
-        if isinstance(node, ScalarNode):
-            return (self.string(node, what),)
-        if not isinstance(node, SequenceNode):
-            raise self.error(node, f"{what} must be a list")
-        return tuple(self.string(item, what, empty) for item in node.value)
-
-    def error(self, node: Node, message: str, hint: str | None = None) -> LoopdError:
-        return LoopdError(message, path=self.path, line=_line(node), hint=hint)
-
-    def guard(self, step: Callable[[], T], node: Node | None) -> T:
-        """Run one PyYAML step; whatever it rejects is located in the file."""
-        try:
-            return step()
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line = mark.line + 1 if mark else None
-            raise LoopdError(
-                f"invalid YAML: {exc.problem or exc.context}", path=self.path, line=line
-            ) from None
-        except (yaml.YAMLError, ValueError, TypeError) as exc:
-            line = _line(node) if node is not None else None
-            raise LoopdError(f"invalid YAML: {exc}", path=self.path, line=line) from None
-
-
-_Entries = dict[str, tuple[Node, Node]]
+    def check_dependencies(self, specs: list[ServiceSpec]) -> tuple[ServiceSpec, ...]:
+        """Specs whose depends_on name only declared, started services (the rest warned)."""
+        names = {spec.name for spec in specs}
+        kept: list[ServiceSpec] = []
+        for spec in specs:
+            unknown = [dep for dep in spec.depends_on if dep not in names]
+            for dep in unknown:
+                message = f"{spec.name}: depends_on {dep!r} ignored: no such started service"
+                self.doc.warn(spec.line, message)
+            deps = tuple(dep for dep in spec.depends_on if dep in names)
+            kept.append(dataclasses.replace(spec, depends_on=deps))
+        return tuple(kept)
 
 
 class _ServiceBuilder:
     """Turns one ``services:`` entry into a :class:`ServiceSpec`."""
 
-    def __init__(self, doc: _Doc, repo: Path, default_timeout: float) -> None:
+    def __init__(self, doc: YamlDoc, repo: Path, default_timeout: float) -> None:
         self.doc = doc
         self.repo = repo
         self.default_timeout = default_timeout
 
-    def __call__(self, name: str, key: Node, node: Node) -> ServiceSpec:
-        if not NAME.match(name):
-            raise self.doc.error(key, f"service name {name!r}: use letters, digits, '.', '_', '-'")
-        fields = self.doc.mapping(node, name, SERVICE_KEYS)
+    def __call__(self, name: str, key: Node, fields: Entries) -> ServiceSpec:
         kind, value = self._how(name, key, fields)
         spec = ServiceSpec(
             name=name,
@@ -209,17 +215,47 @@ class _ServiceBuilder:
             image=value if kind == "image" else None,
             command=self._optional(fields, "command", self._command, name, None),
             ports=self._optional(fields, "ports", self._ports, name, ()),
+            health=self._health(name, fields),
+            line=line_of(key),
             cwd=self._cwd(name, fields),
             timeout=self._timeout(name, fields),
             env=self._env(name, fields),
-            health=self._health(name, fields),
-            depends_on=self._optional(fields, "depends_on", self.doc.strings, name, ()),
-            line=_line(key),
+            depends_on=self._depends_on(name, fields),
         )
         self._check_kind(spec, fields)
         return spec
 
-    def _how(self, name: str, key: Node, fields: _Entries) -> tuple[Kind, str]:
+    def loop_v2(self, name: str, key: Node, fields: Entries) -> ServiceSpec | None:
+        """A service in loop-v2's format (port, health path, start, type, required)."""
+        entry = v2format.Entry(name, line_of(key), {})
+        for field in v2format.KEYS:
+            if field in fields:
+                entry.fields[field] = self._text(name, field, fields[field][1])
+        return v2format.translate(
+            entry,
+            self.doc.warn,
+            cwd=self._cwd(name, fields),
+            timeout=self._timeout(name, fields),
+            env=self._env(name, fields),
+            depends_on=self._depends_on(name, fields),
+        )
+
+    def _text(self, name: str, field: str, node: Node) -> v2format.Field:
+        """A loop-v2 value as the text loop-v2's line reader took from the file."""
+        if not isinstance(node, ScalarNode):
+            message = f"{name}.{field}: written as a YAML list or mapping: read as its text"
+            self.doc.warn(line_of(node), message)
+            return v2format.Field(self.doc.source(node), line_of(node))
+        value = self.doc.value(node)
+        text = (
+            "" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+        )
+        return v2format.Field(text, line_of(node))
+
+    def _depends_on(self, name: str, fields: Entries) -> tuple[str, ...]:
+        return self._optional(fields, "depends_on", self.doc.strings, name, ())
+
+    def _how(self, name: str, key: Node, fields: Entries) -> tuple[Kind, str]:
         given = [k for k in HOW_KEYS if k in fields]
         if len(given) != 1:
             raise self.doc.error(
@@ -229,20 +265,14 @@ class _ServiceBuilder:
         how = given[0]
         return HOW_KEYS[how], self.doc.string(fields[how][1], f"{name}.{how}")
 
-    def _check_kind(self, spec: ServiceSpec, fields: _Entries) -> None:
+    def _check_kind(self, spec: ServiceSpec, fields: Entries) -> None:
         for key in ("command", "ports"):
             if key in fields and spec.kind != "image":
                 raise self.doc.error(fields[key][0], f"{spec.name}: {key} is for image services")
-        if spec.kind == "command" and spec.health is None:
-            raise self.doc.error(
-                fields["start"][0],
-                f"{spec.name}: a started service needs a health check",
-                "add health: {http: URL} or {tcp: host:port} or {command: ...}",
-            )
 
     def _optional(
         self,
-        fields: _Entries,
+        fields: Entries,
         key: str,
         read: Callable[[Node, str], T],
         name: str,
@@ -250,14 +280,14 @@ class _ServiceBuilder:
     ) -> T | D:
         return read(fields[key][1], f"{name}.{key}") if key in fields else default
 
-    def _cwd(self, name: str, fields: _Entries) -> Path:
+    def _cwd(self, name: str, fields: Entries) -> Path:
         cwd = self._optional(fields, "cwd", self.doc.string, name, ".")
         return (self.repo / cwd).resolve()
 
-    def _timeout(self, name: str, fields: _Entries) -> float:
+    def _timeout(self, name: str, fields: Entries) -> float:
         return float(self._optional(fields, "timeout", self.doc.number, name, self.default_timeout))
 
-    def _env(self, name: str, fields: _Entries) -> FrozenMap[str]:
+    def _env(self, name: str, fields: Entries) -> FrozenMap[str]:
         if "env" not in fields:
             return FrozenMap()
         entries = self.doc.mapping(fields["env"][1], f"{name}.env", None)
@@ -282,7 +312,7 @@ class _ServiceBuilder:
             raise self.doc.error(node, f"{what}: {text!r} is not HOST:CONTAINER or one port")
         return ports[0], ports[-1]
 
-    def _health(self, name: str, fields: _Entries) -> Health | None:
+    def _health(self, name: str, fields: Entries) -> Health | None:
         if "health" not in fields:
             return None
         what = f"{name}.health"
@@ -295,7 +325,7 @@ class _ServiceBuilder:
             raise self.doc.error(entries["status"][0], f"{what}: status is for http checks")
         return self._check(kinds[0], entries, what)
 
-    def _check(self, kind: str, entries: _Entries, what: str) -> Health:
+    def _check(self, kind: str, entries: Entries, what: str) -> Health:
         node = entries[kind][1]
         target = self.doc.string(node, f"{what}.{kind}")
         if kind == "tcp":
@@ -314,7 +344,7 @@ class _ServiceBuilder:
             raise self.doc.error(node, f"{what}.tcp: {target!r} is not host:port")
         return TcpCheck(host.strip("[]"), int(port))
 
-    def _status(self, entries: _Entries, what: str) -> int | None:
+    def _status(self, entries: Entries, what: str) -> int | None:
         if "status" not in entries:
             return 200
         node = entries["status"][1]

@@ -20,22 +20,29 @@ from loopd.errors import LoopdError
 # and frontend, or a browser), a compose service, or an image run through the SDK.
 Kind = Literal["command", "npm", "browser", "compose", "image"]
 PROCESS_KINDS: frozenset[str] = frozenset({"command", "npm", "browser"})
-Orchestration = Literal["services.yaml", "compose", "npm", "none"]
+Orchestration = Literal["services.yaml", "compose", "npm", "make", "none"]
 
 
 @dataclass(frozen=True)
 class HttpCheck:
-    """Healthy when ``url`` answers ``status`` (None: any answer below 500)."""
+    """Healthy when ``url`` answers ``status`` (None: any answer below ``below``).
+
+    ``below`` is 500 for loopd's ``status: any`` and loop-v2's npm probes
+    (``curl -s``: any answer), 400 for loop-v2's services.yaml (``curl -sf``).
+    """
 
     url: str
     status: int | None = 200
+    below: int = 500
 
     @property
     def port(self) -> int | None:
         return _url_port(self.url)
 
     def __str__(self) -> str:
-        expected = "any status below 500" if self.status is None else f"status {self.status}"
+        expected = (
+            f"any status below {self.below}" if self.status is None else f"status {self.status}"
+        )
         return f"HTTP {self.url} ({expected})"
 
 
@@ -107,6 +114,9 @@ class ServiceSpec:
     health: Health | None = None
     depends_on: tuple[str, ...] = ()
     line: int | None = None
+    # Why a started process has no health check (no port declared, a Makefile
+    # target): loopd starts it once, leaves it running, and never calls it healthy.
+    unchecked: str | None = None
 
     @property
     def is_process(self) -> bool:
@@ -138,6 +148,8 @@ class ServicePlan:
     services: tuple[ServiceSpec, ...] = ()
     compose_file: Path | None = None
     unconfigured: tuple[Unconfigured, ...] = ()
+    # One line per oddity detection met (``file:line: message``), for doctor, the log and status.
+    warnings: tuple[str, ...] = ()
 
     def get(self, name: str) -> ServiceSpec | None:
         return next((s for s in self.services if s.name == name), None)

@@ -11,6 +11,8 @@ import pytest
 from loopd.commands.services import NOTHING, services
 from loopd.errors import LoopdError
 from loopd.sprint import Sprint, locate
+from tests.cli import run_cli
+from tests.integration.sprints import install, loopd, notes
 from tests.services.conftest import declare, free_port, server
 
 
@@ -83,8 +85,63 @@ def test_nothing_to_start(repo: Path, sprint_dir: Path, capsys: pytest.CaptureFi
 
 
 def test_bad_services_yaml_changes_nothing(repo: Path, sprint_dir: Path) -> None:
-    (sprint_dir / "services.yaml").write_text("services:\n  api:\n    start: x\n    health: 1\n")
+    (sprint_dir / "services.yaml").write_text(
+        "services:\n  api:\n    start: x\n    health: {http: 'ftp://x'}\n"
+    )
     with pytest.raises(LoopdError) as caught:
         run(repo, "up")
-    assert str(caught.value).startswith(f"{sprint_dir / 'services.yaml'}:4: api.health must be")
+    assert str(caught.value).startswith(f"{sprint_dir / 'services.yaml'}:4: api.health.http: ")
     assert not (repo / ".loopd").exists()
+
+
+def _doctor(repo: Path) -> list[dict[str, object]]:
+    result = run_cli(repo, "doctor", "s1", "--json")
+    checks: list[dict[str, object]] = json.loads(result.out)["checks"]
+    return [c for c in checks if str(c["name"]).startswith("services")]
+
+
+def test_doctor_and_run_agree_on_a_loop_v2_services_yaml(repo: Path) -> None:
+    """Before: doctor said ok while `loopd run` stopped at start_services (`unknown key 'port'`)."""
+    sprint = install(repo, "greeter")
+    port = free_port()
+    (sprint / "services.yaml").write_text(
+        f"services:\n  api:\n    port: {port}\n    health: /api/health\n"
+        f"    start: {server(port)}\n    type: http\n    required: true\n"
+        f"  db:\n    port: 5432\n    type: tcp\n"
+    )
+    warning = "docs/sprints/s1/services.yaml:8: db: no start command: "
+    services_checks = _doctor(repo)
+    assert services_checks[0]["ok"] is True
+    assert services_checks[0]["detail"] == "services.yaml (docs/sprints/s1/services.yaml): api"
+    assert [c["status"] for c in services_checks[1:]] == ["warning"]
+    assert str(services_checks[1]["detail"]).startswith(warning)
+
+    done = loopd(repo, "run", "s1", "--once")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert any(n.startswith(f"warning: {warning}") for n in notes(repo))
+    report = json.loads((repo / ".loopd/s1/services/report.json").read_text())
+    assert [(s["name"], s["state"]) for s in report["services"]] == [("api", "running")]
+
+
+def test_doctor_refuses_what_run_refuses_with_the_same_line(repo: Path, sprint_dir: Path) -> None:
+    (sprint_dir / "services.yaml").write_text("services:\n  db:\n    compose: postgres\n")
+    [check] = _doctor(repo)
+    assert check["status"] == "MISSING"
+    with pytest.raises(LoopdError) as caught:
+        run(repo, "status")
+    assert check["detail"] == caught.value.located
+    assert "docs/sprints/s1/services.yaml:2: db: compose service but no compose file" in str(
+        check["detail"]
+    )
+
+
+def test_status_prints_each_warning_first(
+    repo: Path, sprint_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (sprint_dir / "services.yml").write_text("services:\n  db:\n    port: 5432\n    type: tcp\n")
+    assert run(repo, "status") == 0
+    assert capsys.readouterr().out == (
+        "warning: docs/sprints/s1/services.yml:2: db: no start command: "
+        "loopd neither starts nor checks it (as loop-v2)\n"
+        "services.yaml  (docs/sprints/s1/services.yml)\n"
+    )

@@ -15,16 +15,23 @@ from tests.services.conftest import FIXTURES, MakeManager, free_port, http_healt
 @pytest.fixture
 def app(sprint: Sprint) -> Path:
     need(shutil.which("npm") is not None, "npm is not installed")
-    target = sprint.repo / "backend"
-    shutil.copytree(FIXTURES / "npm-app", target)
-    return target
+    shutil.copytree(FIXTURES / "npm-app", sprint.repo, dirs_exist_ok=True)
+    return sprint.repo
+
+
+def listen_on(app: Path, port: int) -> None:
+    """The app's `dev:api` script names its port, as real apps do (loop-v2 injects no PORT)."""
+    package = app / "package.json"
+    package.write_text(package.read_text().replace("server.js 3001", f"server.js {port}"))
 
 
 def test_missing_modules_are_installed_then_it_starts(
     sprint: Sprint, app: Path, make_manager: MakeManager
 ) -> None:
     port = free_port()
-    report = make_manager(settings={"services.backend_port": port}).start_all()
+    listen_on(app, port)
+    settings = {"services.backend_port": port, "services.backend_health": "/"}
+    report = make_manager(settings=settings).start_all()
     assert report.orchestration == "npm"
     backend = report.get("backend")
     assert backend is not None and backend.state == "started", backend.evidence
@@ -40,8 +47,7 @@ def test_missing_script_needs_an_svc_task(
     port = free_port()
     write_services(
         sprint,
-        f"services:\n  api:\n    start: npm run serve\n    cwd: backend\n"
-        f"    health: {http_health(port)}\n",
+        f"services:\n  api:\n    start: npm run serve\n    health: {http_health(port)}\n",
     )
     api = make_manager(lambda *_: None).start_all().get("api")
     assert api is not None and api.state == "not_configured"

@@ -78,16 +78,12 @@ def test_full_file(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "line", "words"),
     [
-        ("services:\n  api:\n    start: x\n    helth: {tcp: 'h:1'}\n", 4, "unknown key 'helth'"),
-        ("services:\n  api:\n    start: x\n", 3, "needs a health check"),
         (
             "services:\n  api:\n    start: x\n    image: y\n    health: {tcp: 'h:1'}\n",
             2,
             "exactly one of start, compose or image",
         ),
         ("services:\n  api:\n    compose: x\n    health: {tcp: 'nope'}\n", 4, "not host:port"),
-        ("services:\n  a:\n    compose: x\n    depends_on: [zz]\n", 4, "unknown service 'zz'"),
-        ("services:\n  a:\n    compose: x\n  a:\n    compose: y\n", 4, "set twice"),
         ("services:\n  a:\n    compose: x\n    timeout: soon\n", 4, "whole number"),
         ("services:\n  a:\n    start: x\n    ports: [80]\n    health: {tcp: 'h:1'}\n", 4, "image"),
         ("services:\n  a:\n    image: x\n    ports: ['80:99999']\n", 4, "HOST:CONTAINER"),
@@ -102,11 +98,7 @@ def test_full_file(tmp_path: Path) -> None:
             4,
             "one of",
         ),
-        ("services:\n  a b:\n    compose: x\n", 2, "service name"),
         ("services:\n  a:\n    compose: [x\n", 4, "invalid YAML"),
-        ("services: []\n", 1, "services must be a mapping"),
-        ("other: 1\n", 1, "unknown key 'other'"),
-        ("services: {}\n", 1, "declares no services"),
     ],
 )
 def test_mistakes_name_file_and_line(tmp_path: Path, text: str, line: int, words: str) -> None:
@@ -116,6 +108,51 @@ def test_mistakes_name_file_and_line(tmp_path: Path, text: str, line: int, words
     assert str(problem).startswith(f"{tmp_path / 'services.yaml'}:{line}: ")
 
 
-def test_empty_file(tmp_path: Path) -> None:
-    problem = error(tmp_path, "")
-    assert "must declare services" in problem.message
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", ["services.yaml: declares no services: it is empty or not a mapping"]),
+        ("services: []\n", ["services.yaml:1: services is not a mapping: nothing declared"]),
+        (
+            "services: {}\n",
+            ["services.yaml:1: services is empty (all commented out?): nothing declared"],
+        ),
+        (
+            "other: 1\n",
+            [
+                "services.yaml:1: services.yaml: unknown key 'other' ignored"
+                " (known: services, compose_file)",
+                "services.yaml:1: has no 'services:' mapping: nothing declared",
+            ],
+        ),
+        (
+            "services:\n  a b:\n    compose: x\n  c: npm start\n",
+            [
+                "services.yaml:2: service name 'a b' ignored: use letters, digits, '.', '_', '-'",
+                "services.yaml:4: c: ignored: a service is a mapping of keys",
+            ],
+        ),
+    ],
+)
+def test_nothing_usable_is_a_warning_not_a_refusal(
+    tmp_path: Path, text: str, expected: list[str]
+) -> None:
+    parsed = parse(tmp_path, text)
+    assert parsed.services == () and list(parsed.warnings) == expected
+
+
+def test_loopd_oddities_are_warnings_with_their_line(tmp_path: Path) -> None:
+    parsed = parse(
+        tmp_path,
+        "services:\n"
+        "  a:\n    compose: x\n    depends_on: [zz]\n    helth: {tcp: 'h:1'}\n"
+        "  b:\n    compose: y\n    compose: z\n",
+    )
+    a, b = parsed.services
+    assert a.depends_on == () and b.compose_service == "z"
+    assert list(parsed.warnings) == [
+        "services.yaml:5: a: unknown key 'helth' ignored (known: start, compose, image, command,"
+        " ports, health, cwd, env, timeout, depends_on)",
+        "services.yaml:8: b: compose is set twice (first at line 7): this one is used",
+        "services.yaml:2: a: depends_on 'zz' ignored: no such started service",
+    ]
