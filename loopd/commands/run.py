@@ -37,6 +37,7 @@ from loopd.engine.context import Context
 from loopd.engine.spec import load_spec
 from loopd.engine.steps import completion
 from loopd.errors import LoopdError
+from loopd.gitseam import GitSeam
 from loopd.gitseam import repo as gitrepo
 from loopd.sprint import Sprint, locate, validate
 from loopd.state import load_state, save_state
@@ -162,6 +163,8 @@ def apply_config(ctx: Context, config: Config) -> None:
         ctx.agents = AgentRunner(config, ctx.sprint, old.run_dir, ctx.events, ctx.clock)
     if isinstance(ctx.services, assemble.ServicesPort):
         ctx.services.manager.config = config
+    if isinstance(ctx.git, GitSeam):  # protected branches, commit and push
+        ctx.git.settings = config.git
 
 
 def _changes(old: Config, new: Config) -> str:

@@ -94,7 +94,10 @@ class GitSeam:
 
     def stage_rules(self) -> commit.StageRules:
         """What :meth:`auto_commit` may stage now (see :class:`commit.StageRules`)."""
-        always = () if self.sprint_dir is None else (self._relative(self.sprint_dir),)
+        # .gitignore: loopd adds to it (ensure_gitignore), in a step that commits nothing.
+        always: tuple[str, ...] = (".gitignore",)
+        if self.sprint_dir is not None:
+            always += (self._relative(self.sprint_dir),)
         before = None if self._baseline is None else self._baseline.files
         return commit.StageRules(frozenset(self.settings.protected_branches), always, before)
 

@@ -48,13 +48,14 @@ def load(path: Path) -> Baseline | None:
 def chosen(new: list[str], before: frozenset[str] | None, always: tuple[str, ...]) -> list[str]:
     """The untracked files of ``new`` a loop commit stages.
 
-    Those under a directory of ``always`` (the sprint's own, as loop-v2 did)
-    and those not in ``before``; all of them when no baseline was taken.
+    Those that are or are under a path of ``always`` (the sprint's directory,
+    as loop-v2 did; the ``.gitignore`` loopd maintains) and those not in
+    ``before``; all of them when no baseline was taken.
     """
     if before is None:
         return list(new)
     return [p for p in new if p not in before or _under(p, always)]
 
 
-def _under(path: str, directories: tuple[str, ...]) -> bool:
-    return any(path.startswith(f"{d}/") for d in directories)
+def _under(path: str, roots: tuple[str, ...]) -> bool:
+    return any(path == root or path.startswith(f"{root}/") for root in roots)

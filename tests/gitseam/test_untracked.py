@@ -139,3 +139,14 @@ def test_main_is_not_protected_when_the_config_says_otherwise(repo: Path) -> Non
     # Not stashed: the edit goes along to the loop branch, as on any other branch.
     assert setup.stash is None
     assert (repo / "README.md").read_text() == "# edited on main\n"
+
+
+def test_the_gitignore_loopd_writes_is_committed_by_a_later_step(repo: Path) -> None:
+    on_loop_branch(repo)
+    seam = seam_for(repo)
+    seam.begin_step("setup_branch")
+    assert ".loopd/" in seam.ensure_gitignore()  # a new, untracked .gitignore
+    seam.begin_step("implement")  # a later step: the file was there when it began
+    (repo / "app.py").write_text("x = 1\n")
+    result = seam.auto_commit("loopd(implement): BUILD-001 done")
+    assert result is not None and ".gitignore" in result.files
