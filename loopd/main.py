@@ -39,14 +39,36 @@ class Options:
 pass_options = click.make_pass_decorator(Options)
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 sprint_argument = click.argument("sprint")
-once_option = click.option(
-    "--once", is_flag=True, help="Exit with the sprint's exit code when the loop ends."
+iterations_argument = click.argument(
+    "iterations", required=False, type=click.IntRange(min=0), metavar="[N]"
 )
 max_iterations_option = click.option(
     "--max-iterations",
     type=click.IntRange(min=0),
-    help="Test iteration limit, loop-v2's second argument (0: none).",
+    help="Test iteration limit, the same as N (0: none).",
 )
+watch_option = click.option(
+    "--watch", is_flag=True, help="Stay up after the loop; run it again when files change."
+)
+no_watch_option = click.option(
+    "--no-watch", is_flag=True, help="Exit when the loop ends (do not watch files)."
+)
+
+
+def iteration_limit(positional: int | None, option: int | None) -> int | None:
+    """The test iteration limit from ``N`` (loop-v2's second argument) or --max-iterations."""
+    if positional is not None and option is not None and positional != option:
+        raise LoopdError(
+            f"the iteration limit is given twice, as {positional} and --max-iterations {option}",
+            hint="give one of them",
+        )
+    return positional if positional is not None else option
+
+
+def refuse_both(first: tuple[str, bool], second: tuple[str, bool]) -> None:
+    """A LoopdError when two flags that contradict each other are both given."""
+    if first[1] and second[1]:
+        raise LoopdError(f"{first[0]} and {second[0]} contradict each other: give one")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -128,26 +150,31 @@ def doctor(opts: Options, /, sprint: str | None, as_json: bool) -> int:
 
 @cli.command()
 @sprint_argument
+@iterations_argument
 @click.option("--foreground", is_flag=True, help="Stay attached and show live progress.")
-@once_option
+@click.option("--once", is_flag=True, help="Exit when the loop ends instead of watching.")
+@no_watch_option
 @max_iterations_option
-@click.option("--no-watch", is_flag=True, help="Do not re-run when files change.")
 @pass_options
 def start(
     opts: Options,
     /,
     *,
     sprint: str,
+    iterations: int | None,
     foreground: bool,
     once: bool,
-    max_iterations: int | None,
     no_watch: bool,
+    max_iterations: int | None,
 ) -> int:
-    """Start the loop daemon for SPRINT.
+    """Start the loop daemon for SPRINT, which watches the sprint's files afterwards.
 
-    Detaches a daemon (a new session running `loopd run`), prints its pid and
-    returns at once; --foreground stays attached.  The loop resumes where
-    LOOP_STATE.md says it was.  One daemon per sprint.
+    Detaches a daemon (a new session running `loopd run --watch`), prints its
+    pid and returns at once; --foreground stays attached.  The loop resumes
+    where LOOP_STATE.md says it was.  When the loop ends the daemon stays up
+    and runs it again when files change; --once (or --no-watch) makes it exit
+    with the loop's exit code instead.  N limits the test iterations, as
+    --max-iterations does.  One daemon per sprint.
     """
     from loopd.commands.start import start as run_start
 
@@ -156,35 +183,49 @@ def start(
         sprints_root=opts.sprints_root,
         sprint=sprint,
         foreground=foreground,
-        once=once,
-        max_iterations=max_iterations,
-        no_watch=no_watch,
+        watch=not (once or no_watch),
+        max_iterations=iteration_limit(iterations, max_iterations),
     )
 
 
 @cli.command()
 @sprint_argument
-@once_option
+@iterations_argument
+@click.option("--once", is_flag=True, help="Exit when the loop ends (the default).")
+@watch_option
+@no_watch_option
 @max_iterations_option
-@click.option("--no-watch", is_flag=True, help="Do not re-run when files change.")
 @pass_options
 def run(
-    opts: Options, /, *, sprint: str, once: bool, max_iterations: int | None, no_watch: bool
+    opts: Options,
+    /,
+    *,
+    sprint: str,
+    iterations: int | None,
+    once: bool,
+    watch: bool,
+    no_watch: bool,
+    max_iterations: int | None,
 ) -> int:
-    """Run the loop for SPRINT in this process (what the daemon runs).
+    """Run the loop for SPRINT in this process and exit with its exit code.
 
-    Exit codes: 0 full success, 2 partial (some blocked), 1 incomplete or
-    stopped (limits, budget, stuck, infrastructure), 130 interrupted.
+    `loopd run SPRINT [N]` is loop-v2's `loop.sh SPRINT [N]`: N (or
+    --max-iterations) limits the test iterations.  Exit codes: 0 full
+    success, 2 partial (some blocked), 1 incomplete or stopped (limits,
+    budget, stuck, infrastructure), 130 interrupted.  --watch stays up
+    afterwards and runs the loop again when files change (what the daemon
+    does) until `loopd stop`; --once is the default, kept for scripts.
     """
     from loopd.commands.run import run as run_loop
 
+    refuse_both(("--once", once), ("--watch", watch))
+    refuse_both(("--no-watch", no_watch), ("--watch", watch))
     return run_loop(
         repo=opts.repo,
         sprints_root=opts.sprints_root,
         sprint=sprint,
-        once=once,
-        max_iterations=max_iterations,
-        no_watch=no_watch,
+        watch=watch,
+        max_iterations=iteration_limit(iterations, max_iterations),
     )
 
 

@@ -1,9 +1,11 @@
 """LOOP_STATE.md: the loop's resumable state, readable by people and by loopd.
 
 The file is a short Markdown summary (sprint, phase, iteration, gates, cost,
-updated) followed by exactly one fenced ```` ```yaml ```` block holding the
-whole machine state.  loopd resumes from the block alone; the summary is
-rewritten from it on every save and is there for a human glancing at the repo.
+updated), the three lines loop-v2's ``loop.sh`` reads back (``phase: 2``,
+``iteration: 12``, ``gates_passed: vrc1,craap,``: see :func:`loop_v2_lines`),
+then exactly one fenced ```` ```yaml ```` block holding the whole machine
+state.  loopd resumes from the block alone; the rest is rewritten from it on
+every save, for a human glancing at the repo and for going back to loop-v2.
 
 :class:`LoopState` is immutable: a frozen dataclass whose mappings are
 read-only views over private copies and whose gates are a ``frozenset``.
@@ -77,6 +79,8 @@ KNOWN_GATES: tuple[str, ...] = (
 QUALITY_GATES: tuple[str, ...] = ("craap", "clarity", "validate", "connect", "tidy")
 # What loop-v2's invalidate_all_planning cleared (service and test-plan gates survive).
 PLANNING_GATES: tuple[str, ...] = ("vrc1", *QUALITY_GATES, "planning", "vrc2", "preflight")
+# loopd phases (phases/loop.yaml) that loop-v2 counted as its phase 2.
+_LOOP_V2_TESTING_PHASES = frozenset({"testing", "review", "stuck", "completion"})
 
 
 def _empty() -> Mapping[str, Any]:
@@ -194,7 +198,10 @@ _FIELD_NAMES = frozenset(f.name for f in dataclasses.fields(LoopState))
 
 def render_state(state: LoopState) -> str:
     """The whole LOOP_STATE.md text for ``state``."""
-    return f"{_summary(state)}\n## Machine state\n\n```yaml\n{_machine_yaml(state)}```\n"
+    return (
+        f"{_summary(state)}\n{loop_v2_lines(state)}"
+        f"\n## Machine state\n\n```yaml\n{_machine_yaml(state)}```\n"
+    )
 
 
 def _summary(state: LoopState) -> str:
@@ -223,6 +230,38 @@ def _summary(state: LoopState) -> str:
     )
 
 
+def loop_v2_lines(state: LoopState) -> str:
+    """The section loop-v2's ``loop.sh`` reads back: ``phase:``, ``iteration:``, ``gates_passed:``.
+
+    loop.sh greps each of those names at the start of a line and keeps what
+    follows the colon, spaces removed; every matching line counts, so these
+    are the only lines of the file that start with them (the YAML block
+    quotes its own ``"phase"`` and ``"iteration"`` keys for that reason).
+    """
+    gates = "".join(f"{gate}," for gate in KNOWN_GATES if gate in state.gates)
+    return (
+        "## For loop-v2\n\n"
+        "loop-v2's `loop.sh` reads these three lines back (its phase number, test iteration and\n"
+        "gates), so the sprint can go back to it without losing its gates.\n\n"
+        "```text\n"
+        f"phase: {loop_v2_phase(state)}\n"
+        f"iteration: {state.iteration}\n"
+        f"gates_passed: {gates}\n"
+        "```\n"
+    )
+
+
+def loop_v2_phase(state: LoopState) -> int:
+    """loop-v2's phase number: 0 documents checked, 1 planning to implementation, 2 testing on.
+
+    loop.sh only tells 0 (or none: check the documents again) from the rest;
+    it wrote 2 from the first test iteration on, and so does this.
+    """
+    if state.iteration > 0 or state.phase in _LOOP_V2_TESTING_PHASES:
+        return 2
+    return 0 if state.phase in ("", "setup") else 1
+
+
 def _tests_line(state: LoopState) -> str:
     tried, total = len(state.test_attempts), sum(state.test_attempts.values())
     return f"{tried}; attempts: {total}; learned commands: {len(state.test_commands)}"
@@ -242,9 +281,10 @@ def _machine_yaml(state: LoopState) -> str:
     lines = [
         f"version: {state.version}",
         f"sprint: {scalar(state.sprint)}",
-        f"phase: {scalar(state.phase)}",
+        # Quoted: loop.sh greps `^phase:` and `^iteration:` and must find only its own lines.
+        f'"phase": {scalar(state.phase)}',
         f"step: {_optional(state.step)}",
-        f"iteration: {state.iteration}",
+        f'"iteration": {state.iteration}',
         f"loop_iteration: {state.loop_iteration}",
         f"gates: [{', '.join(scalar(g) for g in sorted(state.gates))}]",
         *entries("counters", state.counters, str),
@@ -392,6 +432,8 @@ __all__ = [
     "STATE_VERSION",
     "LoopState",
     "load_state",
+    "loop_v2_lines",
+    "loop_v2_phase",
     "parse_state",
     "render_state",
     "save_state",

@@ -157,7 +157,7 @@ def test_big_unicode_maps_round_trip() -> None:
 
 
 def test_hand_written_phase_number_is_text() -> None:
-    text = replace_line(render_state(LoopState()), "phase:", "phase: 3")
+    text = replace_line(render_state(LoopState()), '"phase":', "phase: 3")
     assert parse_state(text).phase == "3"
 
 
@@ -167,8 +167,8 @@ def test_hand_written_phase_number_is_text() -> None:
 @pytest.mark.parametrize(
     ("starts_with", "bad_line", "message"),
     [
-        ("iteration:", "iteration: lots", "`iteration` must be a whole number"),
-        ("iteration:", "iteration: -1", "`iteration` must be a whole number"),
+        ('"iteration":', "iteration: lots", "`iteration` must be a whole number"),
+        ('"iteration":', "iteration: -1", "`iteration` must be a whole number"),
         ("gates:", "gates: vrc1", "`gates` must be a list"),
         ("gates:", "gates: [vrc1, 2]", "`gates.1` must be text"),
         ("  no_progress:", "  no_progress: many", "`counters.no_progress` must be a whole"),
@@ -177,9 +177,9 @@ def test_hand_written_phase_number_is_text() -> None:
         ("updated:", "updated: yesterday", "`updated` must be an ISO 8601"),
         ("version:", "version: 99", "state version 99"),
         ("version:", "version: 0", "state version 0"),
-        ("phase:", "phase: [3]", "`phase` must be text"),
-        ("phase:", "phase: x: y", "malformed YAML"),
-        ("phase:", "\tphase: x", "malformed YAML"),
+        ('"phase":', "phase: [3]", "`phase` must be text"),
+        ('"phase":', "phase: x: y", "malformed YAML"),
+        ('"phase":', "\tphase: x", "malformed YAML"),
         ("loop_iteration:", "iteration: 3", "key `iteration` appears twice"),
     ],
 )
@@ -287,7 +287,7 @@ def test_malformed_file_fails_load_and_save_untouched(tmp_path: Path) -> None:
 def test_hand_edit_between_saves_is_checked(tmp_path: Path) -> None:
     path, lock = tmp_path / "LOOP_STATE.md", tmp_path / "lock"
     save_state(path, busy_state(), lock)
-    broken = replace_line(path.read_text(encoding="utf-8"), "iteration:", "iteration: [")
+    broken = replace_line(path.read_text(encoding="utf-8"), '"iteration":', "iteration: [")
     path.write_text(broken, encoding="utf-8")
     with pytest.raises(LoopdError, match="malformed YAML"):
         save_state(path, LoopState(), lock)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -93,7 +94,9 @@ def test_any_block_parses_or_reports(body: str) -> None:
 @FAST
 @given(st.sampled_from(sorted(FIELDS - {"extra"})), json_like)
 def test_any_value_for_a_known_key_parses_or_reports(key: str, value: Any) -> None:
-    body = render_state(LoopState()).replace(f"\n{key}:", f"\nold_{key}:")
+    head, fence, machine = render_state(LoopState()).partition("```yaml\n")
+    # The block's own line for the key (some keys are quoted there) moved out of the way.
+    body = head + fence + re.sub(rf'(?m)^"?{key}"?:', f"old_{key}:", machine)
     block = f"{key}: {json.dumps(value, ensure_ascii=False)}\n"
     parses_or_reports(body.replace("```yaml\n", f"```yaml\n{block}"))
 

@@ -42,9 +42,8 @@ def demo(*, keep: Path | None) -> int:
             repo=target,
             sprints_root=SPRINTS_ROOT,
             sprint=SPRINT,
-            once=True,
+            watch=False,
             max_iterations=None,
-            no_watch=True,
         )
     _summary(target, code)
     if keep is None and code == 0:

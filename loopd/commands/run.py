@@ -3,6 +3,9 @@
 Holds the sprint's daemon lock for its whole life, runs the loop from where
 LOOP_STATE.md says it was, and maps the end to the exit codes DESIGN.md
 fixes: 0 full success, 2 partial, 1 incomplete or stopped, 130 interrupted.
+Like loop-v2's loop.sh it exits when the loop ends (a script calling it must
+get its exit code); with ``watch`` (the daemon) it stays up afterwards and
+runs the loop again when the sprint's files say so.
 A stopped loop resumes in its step; one that ended (and said so) starts a
 new pass from the top; a full success archives the state, so the next run
 starts the sprint over, as loop-v2 did.
@@ -34,6 +37,7 @@ from loopd.engine.context import Context
 from loopd.engine.spec import load_spec
 from loopd.engine.steps import completion
 from loopd.errors import LoopdError
+from loopd.gitseam import GitSeam
 from loopd.gitseam import repo as gitrepo
 from loopd.sprint import Sprint, locate, validate
 from loopd.state import load_state, save_state
@@ -48,11 +52,10 @@ def run(
     repo: Path,
     sprints_root: str,
     sprint: str,
-    once: bool,
+    watch: bool,
     max_iterations: int | None,
-    no_watch: bool,
 ) -> int:
-    """Run the loop until it ends; without ``once``, then wait for signals."""
+    """Run the loop until it ends; with ``watch``, then re-run it on changes until a signal."""
     found = locate(repo, sprints_root, sprint)
     # Before any state is written: a refused start changes nothing.
     validate(found)
@@ -62,7 +65,7 @@ def run(
         if reaped:
             reporter.note(f"stopped {len(reaped)} process(es) a killed daemon left running")
         try:
-            return _serve(found, max_iterations, reporter, hangup, once=once, no_watch=no_watch)
+            return _serve(found, max_iterations, reporter, hangup, watch=watch)
         except daemon.Interrupted as stop:
             reporter.close()
             return _interrupted(found, stop)
@@ -91,10 +94,13 @@ def _serve(
     reporter: progress.Reporter,
     hangup: threading.Event,
     *,
-    once: bool,
-    no_watch: bool,
+    watch: bool,
 ) -> int:
-    """Run the loop; unless ``once``, then stay up and run it again when files say so."""
+    """Run the loop; with ``watch``, then stay up and run it again when files say so.
+
+    ``watch.enabled: false`` in the config turns watching off for every run:
+    then the process exits when the loop ends, also when asked to watch.
+    """
     overrides = {"limits.max_iterations": max_iterations}
     loaded = load_config(found.repo, found, overrides=overrides)
     for warning in loaded.warnings:
@@ -103,15 +109,17 @@ def _serve(
     reporter.watch(lambda: progress.snapshot(ctx))
     ctx.events.append("start", pid=os.getpid(), step=ctx.state.step)
     reload = _Reloader(found, overrides, hangup)
-    watch = loaded.config.watch
-    settings = dataclasses.replace(watch, enabled=watch.enabled and not (once or no_watch))
+    configured = loaded.config.watch
+    settings = dataclasses.replace(configured, enabled=configured.enabled and watch)
+    if watch and not configured.enabled:
+        reporter.note("file watching is off (watch.enabled: false): exiting when the loop ends")
     # Started before the first run, paused: what changes meanwhile is queued, not lost.
     with Watcher(found, settings, ctx.clock, ctx.events) as watcher:
         watcher.pause()
         code = _run_once(ctx, reporter, reload)
         watcher.resume()
-        if not once:
-            _idle(ctx, watcher, reporter, reload, watching=settings.enabled)
+        if settings.enabled:
+            _watch(ctx, watcher, reporter, reload)
     return code
 
 
@@ -155,6 +163,8 @@ def apply_config(ctx: Context, config: Config) -> None:
         ctx.agents = AgentRunner(config, ctx.sprint, old.run_dir, ctx.events, ctx.clock)
     if isinstance(ctx.services, assemble.ServicesPort):
         ctx.services.manager.config = config
+    if isinstance(ctx.git, GitSeam):  # protected branches, commit and push
+        ctx.git.settings = config.git
 
 
 def _changes(old: Config, new: Config) -> str:
@@ -226,24 +236,12 @@ def _interrupted(found: Sprint, stop: daemon.Interrupted) -> int:
     return EXIT_INTERRUPTED if stop.signum == signal.SIGINT else EXIT_STOPPED
 
 
-def _idle(
-    ctx: Context,
-    watcher: Watcher,
-    reporter: progress.Reporter,
-    reload: _Reloader,
-    *,
-    watching: bool,
-) -> None:
-    """Stay up after the loop; with watching on, run it again when files say so.
+def _watch(ctx: Context, watcher: Watcher, reporter: progress.Reporter, reload: _Reloader) -> None:
+    """Stay up after the loop and run it again when files say so.
 
     Only a signal ends this (``loopd stop``: SIGTERM raises Interrupted).
     """
-    name = ctx.sprint.name
-    if not watching:
-        reporter.note(f"loop finished; idle (file watching is off) until: loopd stop {name}")
-        while True:
-            signal.pause()
-    reporter.note(f"loop finished; watching files for changes (stop: loopd stop {name})")
+    reporter.note(f"loop finished; watching files for changes (stop: loopd stop {ctx.sprint.name})")
     spec = load_spec()
     while True:
         decision = rerun.decide(ctx, watcher.wait(None))

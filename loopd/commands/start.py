@@ -24,19 +24,21 @@ def start(
     sprints_root: str,
     sprint: str,
     foreground: bool,
-    once: bool,
+    watch: bool,
     max_iterations: int | None,
-    no_watch: bool,
 ) -> int:
-    """Detach a daemon running ``loopd run`` and return at once, or run attached."""
+    """Detach a daemon running ``loopd run`` and return at once, or run attached.
+
+    ``watch``: the daemon stays up after the loop and runs it again when
+    files change (``loopd run --watch``); otherwise it exits when the loop ends.
+    """
     if foreground:
         return run(
             repo=repo,
             sprints_root=sprints_root,
             sprint=sprint,
-            once=once,
+            watch=watch,
             max_iterations=max_iterations,
-            no_watch=no_watch,
         )
     found = locate(repo, sprints_root, sprint)
     # Said here, not from a daemon that exits at once.
@@ -49,7 +51,7 @@ def start(
             hint=f"follow it: loopd logs -f {sprint}; stop it: loopd stop {sprint}",
         )
     argv = [sys.executable, "-m", "loopd", "-C", str(found.repo), "--sprints-root", sprints_root]
-    argv += ["run", sprint, *_flags(once, max_iterations, no_watch)]
+    argv += ["run", sprint, *_flags(watch, max_iterations)]
     child = _detach(found, argv)
     info = _wait_started(found, child)
     click.echo(f"started loopd for {sprint} (pid {info.pid})")
@@ -58,11 +60,11 @@ def start(
     return 0
 
 
-def _flags(once: bool, max_iterations: int | None, no_watch: bool) -> list[str]:
-    flags = ["--once"] if once else []
+def _flags(watch: bool, max_iterations: int | None) -> list[str]:
+    flags = ["--watch"] if watch else []
     if max_iterations is not None:
         flags += ["--max-iterations", str(max_iterations)]
-    return flags + (["--no-watch"] if no_watch else [])
+    return flags
 
 
 def _detach(found: Sprint, argv: list[str]) -> proc.Spawned:

@@ -156,9 +156,16 @@ class Context:
         }
 
     # ---- checkpoints -------------------------------------------------------
-    def begin_step(self) -> None:
-        """A step starts (or starts again after a restart): its agent calls count from 0."""
+    def begin_step(self, step: str | None = None, *, resumed: bool = False) -> None:
+        """A step starts (or starts again after a restart): its agent calls count from 0.
+
+        Given the state's name, git notes the untracked files there now, which
+        the step's commits leave alone (``resumed``: those noted when the
+        step first began, before the loop was stopped in it).
+        """
         self._asks = 0
+        if step is not None:
+            self.git.begin_step(step, resumed=resumed)
 
     def remember(
         self,

@@ -49,6 +49,8 @@ class Loop:
         self.ctx = ctx
         self.on_step = on_step
         resume = ctx.state.step if ctx.state.step in spec.states else spec.initial
+        # The first step of a run that resumes in it is that step run again.
+        self.resuming = resume != spec.initial
         self.machine = Machine(
             model=self,
             states=list(spec.states),
@@ -65,7 +67,8 @@ class Loop:
         """Run the current state's step; return its outcome (a declared trigger)."""
         state = self.spec.states[self.state]
         self.on_step(self.state)
-        self.ctx.begin_step()
+        self.ctx.begin_step(self.state, resumed=self.resuming)
+        self.resuming = False
         outcome = load_step(state.step)(self.ctx, **state.params)
         if outcome not in state.on:
             raise RuntimeError(f"step {state.step!r} in state {self.state!r} returned {outcome!r}")

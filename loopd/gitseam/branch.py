@@ -1,6 +1,8 @@
 """Branch setup, as loop-v2 did it: the loop never works on a protected branch.
 
-On main/master/develop, uncommitted work (untracked files too) is stashed
+On a protected branch (``git.protected_branches``, loop-v2's
+``PROTECTED_BRANCHES``: main, master, develop by default), uncommitted work
+(untracked files too) is stashed
 first, except the paths the loop itself needs to carry along (the sprint's
 own documents, ``.loopd/``).  Then: stay on the sprint's loop branch if
 already there, else resume its newest loop branch, else create
@@ -11,14 +13,13 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from pathlib import Path
 
 from git import Repo
 
 from loopd.errors import LoopdError
 from loopd.gitseam.repo import (
-    PROTECTED_BRANCHES,
     call,
     git,
     head_sha,
@@ -38,7 +39,13 @@ def loop_branch_pattern(prefix: str, sprint: str) -> re.Pattern[str]:
 
 
 def setup_branch(
-    path: Path, sprint: str, prefix: str, now: datetime.datetime, keep: Iterable[Path]
+    path: Path,
+    sprint: str,
+    prefix: str,
+    now: datetime.datetime,
+    *,
+    keep: Iterable[Path],
+    protected: Collection[str],
 ) -> BranchSetup:
     """Move the repository at ``path`` onto the sprint's loop branch (see the module doc)."""
     with opened(path) as repo:
@@ -50,7 +57,7 @@ def setup_branch(
             return BranchSetup(current, "current", current)
         unborn = head_sha(repo) is None
         stash = None
-        if current in PROTECTED_BRANCHES and not unborn:
+        if current in protected and not unborn:
             stash = _stash(repo, sprint, current, now, _carried(path, keep))
         existing = _loop_branches(repo, prefix, pattern)
         if existing:

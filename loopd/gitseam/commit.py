@@ -1,4 +1,10 @@
-"""Auto-commit: stage what changed (minus likely secrets), commit with hooks, maybe push.
+"""Auto-commit: stage what the loop changed (minus likely secrets), commit with hooks, maybe push.
+
+What is staged (see :class:`StageRules`): every change to tracked files
+(``git add -u``: edits, deletions, what an agent staged itself), every
+untracked file under the sprint's directory, and every other untracked file
+that was not there when the step began (see :mod:`loopd.gitseam.untracked`).
+A user's untracked notes elsewhere in the tree stay untracked, as with loop-v2.
 
 The commit and the push run the git binary through :mod:`loopd.proc`: hooks
 are the user's code and a push talks to the network, so both get a timeout
@@ -9,15 +15,16 @@ anything (no terminal, ``GIT_TERMINAL_PROMPT=0``).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from git import Repo
 
 from loopd import proc
 from loopd.errors import LoopdError
+from loopd.gitseam import untracked
 from loopd.gitseam.repo import (
-    PROTECTED_BRANCHES,
     call,
     git,
     head_sha,
@@ -31,6 +38,22 @@ from loopd.gitseam.screen import screen
 _UNMERGED = frozenset({"DD", "AU", "UD", "UA", "DU", "AA", "UU"})
 _NO_PROMPT = {"GIT_TERMINAL_PROMPT": "0"}
 _OUTPUT_TAIL = 4000
+# Paths per `git add` call: far below any argv limit.
+_ADD_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class StageRules:
+    """What a loop commit may stage, and where it may not commit at all.
+
+    ``always``: repo-relative directories whose untracked files are always
+    staged (the sprint's own).  ``before``: the untracked files there when
+    the step began, never staged; None when no step began (all are staged).
+    """
+
+    protected: frozenset[str]
+    always: tuple[str, ...] = ()
+    before: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -40,26 +63,43 @@ class Staged:
     branch: str
     files: tuple[str, ...]
     withheld: tuple[Withheld, ...]
+    left_untracked: tuple[str, ...] = field(default=())
 
 
-def stage(path: Path) -> Staged | None:
-    """Stage every change but likely secrets; None when nothing changed at all."""
+def stage(path: Path, rules: StageRules) -> Staged | None:
+    """Stage what ``rules`` allow, but likely secrets; None when nothing of that changed."""
     with opened(path) as repo:
         branch = settled_branch(repo, "commit")
-        if branch in PROTECTED_BRANCHES:
+        if branch in rules.protected:
             raise LoopdError(
                 f"refusing to commit on the protected branch {branch}",
                 path=path,
                 hint="the loop commits only on its sprint branch; set it up first",
             )
-        changed = _changed_paths(repo, path)
-        if not changed:
+        tracked, new = changed_paths(repo, path)
+        added = untracked.chosen(new, rules.before, rules.always)
+        left = tuple(sorted(set(new).difference(added)))
+        if not tracked and not added:
             return None
-        withheld = screen(path, (p for p in changed if (path / p).exists()))
-        git(repo, "add", "-A")
+        withheld = screen(path, (p for p in (*tracked, *added) if (path / p).exists()))
+        git(repo, "add", "-u")
+        _add(repo, added)
         _unstage(repo, [w.path for w in withheld])
         files = split_z(git(repo, "diff", "--cached", "--name-only", "-z", "--no-renames"))
-        return Staged(branch, tuple(files), withheld)
+        return Staged(branch, tuple(files), withheld, left)
+
+
+def untracked_now(path: Path) -> frozenset[str]:
+    """The untracked, not ignored files of the repository at ``path``."""
+    with opened(path) as repo:
+        return frozenset(changed_paths(repo, path)[1])
+
+
+def _add(repo: Repo, paths: Collection[str]) -> None:
+    ordered = sorted(paths)
+    for start in range(0, len(ordered), _ADD_CHUNK):
+        chunk = ordered[start : start + _ADD_CHUNK]
+        git(repo, "--literal-pathspecs", "add", "--", *chunk)
 
 
 def commit(path: Path, message: str, timeout: float) -> str:
@@ -109,10 +149,12 @@ def validate_message(message: str) -> None:
         raise LoopdError("a commit message cannot be empty")
 
 
-def _changed_paths(repo: Repo, path: Path) -> list[str]:
+def changed_paths(repo: Repo, path: Path) -> tuple[list[str], list[str]]:
+    """(tracked paths with changes, untracked paths), repo-relative; conflicts refused."""
     out = git(repo, "status", "--porcelain=v1", "-z", "--untracked-files=all")
     entries = split_z(out)
     paths: list[str] = []
+    new: list[str] = []
     index = 0
     while index < len(entries):
         code, name = entries[index][:2], entries[index][3:]
@@ -122,10 +164,10 @@ def _changed_paths(repo: Repo, path: Path) -> list[str]:
                 path=path,
                 hint="resolve them (or git restore the file) first",
             )
-        paths.append(name)
+        (new if code == "??" else paths).append(name)
         # A rename or copy is followed by the name it came from.
         index += 2 if "R" in code or "C" in code else 1
-    return paths
+    return paths, new
 
 
 def _unstage(repo: Repo, paths: list[str]) -> None:
@@ -161,15 +203,18 @@ def _tail(text: str) -> str:
     return text if len(text) <= _OUTPUT_TAIL else "..." + text[-_OUTPUT_TAIL:]
 
 
-def auto_commit(path: Path, message: str, timeout: float) -> CommitResult | None:
-    """Stage and commit everything changed except likely secrets (see :func:`stage`)."""
+def auto_commit(path: Path, message: str, timeout: float, rules: StageRules) -> CommitResult | None:
+    """Stage what ``rules`` allow except likely secrets, and commit it (see :func:`stage`)."""
     validate_message(message)
-    staged = stage(path)
+    staged = stage(path, rules)
     if staged is None:
         return None
+    left = staged.left_untracked
     if not staged.files:
         if not staged.withheld:
             return None
-        return CommitResult(None, staged.branch, message, withheld=staged.withheld)
+        return CommitResult(
+            None, staged.branch, message, withheld=staged.withheld, left_untracked=left
+        )
     sha = commit(path, message, timeout)
-    return CommitResult(sha, staged.branch, message, staged.files, staged.withheld)
+    return CommitResult(sha, staged.branch, message, staged.files, staged.withheld, left)

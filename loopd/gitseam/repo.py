@@ -16,8 +16,6 @@ from git.exc import InvalidGitRepositoryError, NoSuchPathError
 
 from loopd.errors import LoopdError
 
-PROTECTED_BRANCHES = frozenset({"main", "master", "develop"})
-
 # Files git leaves in .git while an operation waits for the user, and what it is.
 _IN_PROGRESS = (
     ("rebase-merge", "a rebase"),

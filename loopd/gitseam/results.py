@@ -74,6 +74,8 @@ class CommitResult:
     message: str
     files: tuple[str, ...] = ()
     withheld: tuple[Withheld, ...] = ()
+    # Untracked files there before the step began: left alone, as loop-v2 did.
+    left_untracked: tuple[str, ...] = ()
     pushed: bool = False
     push_error: str = ""
 

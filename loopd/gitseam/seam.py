@@ -15,7 +15,7 @@ from typing import Any
 from loopd.clock import Clock, SystemClock
 from loopd.config import GitSettings
 from loopd.events import EventLog
-from loopd.gitseam import branch, changes, commit, ignore
+from loopd.gitseam import branch, changes, commit, ignore, untracked
 from loopd.gitseam.repo import branch_of, call, head_sha, opened
 from loopd.gitseam.results import BranchSetup, CommitResult, DiffSummary
 
@@ -33,15 +33,22 @@ class GitSeam:
         events: EventLog | None = None,
         clock: Clock | None = None,
         *,
+        sprint_dir: Path | None = None,
+        baseline_file: Path | None = None,
         hook_timeout: float = HOOK_TIMEOUT,
         push_timeout: float = PUSH_TIMEOUT,
     ) -> None:
+        """``sprint_dir``: its untracked files are always committed.  ``baseline_file``:
+        where :meth:`begin_step` keeps the untracked files a step began with."""
         self.repo = repo
         self.settings = settings or GitSettings()
         self.events = events
         self.clock: Clock = clock or SystemClock()
+        self.sprint_dir = sprint_dir
+        self.baseline_file = baseline_file
         self.hook_timeout = hook_timeout
         self.push_timeout = push_timeout
+        self._baseline: untracked.Baseline | None = None
 
     def setup_branch(self, sprint: str, keep: Iterable[Path] = ()) -> BranchSetup:
         """Get onto the sprint's loop branch, stashing work found on a protected branch.
@@ -51,7 +58,8 @@ class GitSeam:
         ``.loopd/``.  Raises LoopdError on a detached HEAD or mid-rebase/merge.
         """
         now = self.clock.now()
-        setup = branch.setup_branch(self.repo, sprint, self.settings.branch_prefix, now, keep)
+        prefix, protected = self.settings.branch_prefix, self.settings.protected_branches
+        setup = branch.setup_branch(self.repo, sprint, prefix, now, keep=keep, protected=protected)
         if setup.stash is not None:
             stash = setup.stash
             self._emit("git_stash", **asdict(stash), restore=stash.restore_command)
@@ -65,17 +73,51 @@ class GitSeam:
             self._emit("git_ignore", added=added)
         return added
 
-    def auto_commit(self, message: str) -> CommitResult | None:
-        """Stage all changes except likely secrets and commit them with ``message``.
+    def begin_step(self, step: str, *, resumed: bool = False) -> None:
+        """Note the untracked files there as ``step`` begins: its commits leave them alone.
 
-        None when nothing changed (or commits are off in the config).  Files
-        withheld as likely secrets are in the result and the event, also when
-        they were all there was (then ``sha`` is None).  Hooks run; a refusal
-        or a protected branch raises LoopdError.  Pushes when the config says so.
+        ``resumed``: the step is run again after the loop was stopped or
+        killed in it; the files noted when it first began are used, so what
+        its agent made before the stop is still the step's to commit.
+        """
+        if not self.settings.commit:
+            return
+        if resumed and self.baseline_file is not None:
+            saved = untracked.load(self.baseline_file)
+            if saved is not None and saved.step == step:
+                self._baseline = saved
+                return
+        baseline = untracked.Baseline(step, commit.untracked_now(self.repo))
+        if self.baseline_file is not None and baseline != self._baseline:
+            untracked.save(self.baseline_file, baseline)
+        self._baseline = baseline
+
+    def stage_rules(self) -> commit.StageRules:
+        """What :meth:`auto_commit` may stage now (see :class:`commit.StageRules`)."""
+        # .gitignore: loopd adds to it (ensure_gitignore), in a step that commits nothing.
+        always: tuple[str, ...] = (".gitignore",)
+        if self.sprint_dir is not None:
+            always += (self._relative(self.sprint_dir),)
+        before = None if self._baseline is None else self._baseline.files
+        return commit.StageRules(frozenset(self.settings.protected_branches), always, before)
+
+    def _relative(self, path: Path) -> str:
+        return path.resolve().relative_to(self.repo.resolve()).as_posix()
+
+    def auto_commit(self, message: str) -> CommitResult | None:
+        """Stage what the loop changed, except likely secrets, and commit it with ``message``.
+
+        Staged: changes to tracked files, untracked files in the sprint's
+        directory, and untracked files that were not there when the step
+        began (:meth:`begin_step`; before any step, all of them).  None when
+        nothing changed (or commits are off in the config).  Files withheld
+        as likely secrets are in the result and the event, also when they
+        were all there was (then ``sha`` is None).  Hooks run; a refusal or a
+        protected branch raises LoopdError.  Pushes when the config says so.
         """
         if not self.settings.commit:
             return None
-        result = commit.auto_commit(self.repo, message, self.hook_timeout)
+        result = commit.auto_commit(self.repo, message, self.hook_timeout, self.stage_rules())
         if result is None:
             return None
         if result.withheld:
@@ -89,6 +131,7 @@ class GitSeam:
             branch=result.branch,
             message=message,
             files=len(result.files),
+            untracked_left=len(result.left_untracked),
         )
         return self._push(result) if self.settings.push else result
 

@@ -59,6 +59,9 @@ class LocalGit:
     def ensure_gitignore(self) -> list[str]:
         return []
 
+    def begin_step(self, step: str, *, resumed: bool = False) -> None:
+        pass
+
     def auto_commit(self, message: str) -> CommitInfo | None:
         self._git("add", "-A")
         if not self._git("status", "--porcelain"):

@@ -32,7 +32,7 @@ def test_source_and_vision_edits_run_the_loop_again(tmp_path: Path) -> None:
     log = tmp_path / "daemon.log"
     with log.open("w") as out:
         daemon = subprocess.Popen(
-            [sys.executable, "-m", "loopd", "-C", str(repo), "run", "demo"],
+            [sys.executable, "-m", "loopd", "-C", str(repo), "run", "demo", "--watch"],
             stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
     try:
