@@ -105,7 +105,10 @@ def test_the_script_sees_what_loop_v2_had_set(repo: Path, sprint_dir: Path) -> N
     script = """
 [[ $1 == s1 && $SPRINT == s1 && $SPRINT_DIR == docs/sprints/s1 ]] || exit 3
 [[ $PROJECT_ROOT == "$PWD" && -f README.md && $LOOP_ROOT == "$PWD/loop-v2" ]] || exit 4
-[[ -z ${SECRET_TOKEN:-} ]] || exit 5
+[[ $PLAN_FILE == docs/sprints/s1/IMPLEMENTATION_PLAN.md && -f $VISION_FILE ]] || exit 5
+[[ $BETA_TEST_PLAN == $SPRINT_DIR/BETA_TEST_PLAN_v1.md && $STATE_FILE == *STATE.md ]] || exit 6
+[[ $LOOP_BACKEND_PORT == 3001 && $LOOP_BACKEND_HEALTH == /api/health ]] || exit 7
+[[ $PROTECTED_BRANCHES == "main master develop" && ! -v E2E_TEST_DIR ]] || exit 8
 MAX_NO_PROGRESS=$((MAX_NO_PROGRESS * 2))
 E2E_TEST_DIR="${E2E_TEST_DIR:-tests}/e2e"
 """

@@ -85,6 +85,14 @@ def unknown(where: object, name: str, candidates: Iterable[str] = ()) -> str:
     return f"{where}: {name} is not a loopd setting (ignored){suggestion(name, candidates)}"
 
 
+def renamed(where: object, old: str, real: str) -> str:
+    """The warning for one of loopd's old names (``BACKEND_PORT``), honoured as ``real``."""
+    return (
+        f"{where}: {old} is an old loopd name that loop-v2 never had; it still works,"
+        f" but use {real} (which wins when both are set)"
+    )
+
+
 def all_names() -> list[str]:
     """Every dotted path and bash name, for suggestions."""
     return [*BY_PATH, *BY_BASH]

@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from loopd.config.bashsrc import read_bash
-from loopd.config.envsrc import read_env, read_overrides
+from loopd.config.envsrc import read_env, read_overrides, read_plain_env
+from loopd.config.exported import setting_variables
 from loopd.config.frozen import FrozenMap
 from loopd.config.layers import Entry, Layer, build, merge
-from loopd.config.schema import BY_BASH, BY_PATH, Config
+from loopd.config.schema import BY_PATH, Config
 from loopd.config.yamlsrc import read_yaml_file
 from loopd.sprint import RUNTIME_DIR, Sprint
 
@@ -51,8 +52,10 @@ def load_config(
     """Load the configuration of ``repo`` (and of ``sprint``, when given).
 
     Precedence, lowest first: defaults, ``.loopd/config.yaml``, the sprint's
-    ``loop-config.yaml``, its ``loop-config.sh``, ``LOOPD_*`` variables of
-    ``env`` (the process environment when None), ``overrides``.  Bad input
+    ``loop-config.yaml``, loop-v2's own names in ``env`` (the process
+    environment when None) for the settings loop-v2 read from it
+    (``LOOP_BACKEND_PORT``), the sprint's ``loop-config.sh`` (sourced with
+    ``env``, as loop-v2 did), ``LOOPD_*`` variables of ``env``, ``overrides``.  Bad input
     raises :class:`~loopd.errors.LoopdError` naming the file and line; nothing
     is written.
     """
@@ -76,19 +79,12 @@ def _file_layers(repo: Path, sprint: Sprint | None, env: Mapping[str, str]) -> l
         layers.append(read_yaml_file(repo / REPO_CONFIG))
     if sprint is not None and sprint.config_yaml.is_file():
         layers.append(_sprint_level(read_yaml_file(sprint.config_yaml)))
+    layers.append(read_plain_env(env))
     if sprint is not None and sprint.config_sh.is_file():
-        seeds = _bash_seeds(build(merge(layers)))
+        # The script sees every setting at its value so far, as loop-v2 had them set.
+        seeds = setting_variables(build(merge(layers)))
         layers.append(_sprint_level(read_bash(sprint, seeds, env, str(sprint.config_sh))))
     return layers
-
-
-def _bash_seeds(config: Config) -> dict[str, str]:
-    """Each bash-named setting's value as text, as loop-v2 had it set before sourcing."""
-    seeds = {}
-    for name, info in BY_BASH.items():
-        value = getattr(getattr(config, info.section), info.name)
-        seeds[name] = info.kind.text(value)
-    return seeds
 
 
 def _sprint_level(layer: Layer) -> Layer:
