@@ -48,7 +48,7 @@ def test_a_loop_v2_sprint_config(repo: Path, sprint_dir: Path) -> None:
         'Use the token it returns as "Authorization: Bearer $TOKEN".'
     )
     assert loaded.warnings == ()
-    assert loaded.origins["limits.max_no_progress"] == f"{sprint_dir / 'loop-config.sh'}:6"
+    assert loaded.origins["limits.max_no_progress"] == "docs/sprints/s1/loop-config.sh:6"
 
 
 def test_multi_line_preamble_with_quotes_backslashes_substitution_and_heredoc(
@@ -169,7 +169,7 @@ def test_unknown_variables_and_survived_errors_are_warnings(repo: Path, sprint_d
         "no_such_command_xyz\nread -r REPLY <<< 'x'\nMAX_NO_PROGRESS=5\n"
     )
     loaded = load_sh(repo, script)
-    where = sprint_dir / "loop-config.sh"
+    where = "docs/sprints/s1/loop-config.sh"
     assert loaded.config.limits.max_no_progress == 5
     assert loaded.warnings == (
         f"{where}:4: bash: no_such_command_xyz: command not found",

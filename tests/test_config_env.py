@@ -121,7 +121,7 @@ def test_a_bad_plain_environment_value_is_a_warning(repo: Path, sprint_dir: Path
 
 
 def test_loopds_old_port_names_still_work_with_a_warning(repo: Path, sprint_dir: Path) -> None:
-    where = sprint_dir / "loop-config.sh"
+    where = "docs/sprints/s1/loop-config.sh"
     loaded = load(repo, "BACKEND_PORT=8080\nFRONTEND_PORT=5173\n")
     assert (loaded.config.services.backend_port, loaded.config.services.frontend_port) == (
         8080,
@@ -152,7 +152,7 @@ def test_an_old_name_left_in_the_environment_is_not_taken_for_the_script_s(
 
 
 def test_suggestions_name_only_real_settings(repo: Path, sprint_dir: Path) -> None:
-    where = sprint_dir / "loop-config.sh"
+    where = "docs/sprints/s1/loop-config.sh"
     loaded = load(repo, "LOOP_BACKEND_PROT=8080\nBACKEND_PROT=1\n")
     assert loaded.warnings == (
         f"{where}:1: LOOP_BACKEND_PROT is not a loopd setting (ignored);"
@@ -167,7 +167,7 @@ def test_a_secret_from_the_environment_never_enters_a_setting(repo: Path, sprint
     preamble = loaded.config.tests.test_runner_preamble
     assert preamble == "Log in with [REDACTED:API_TOKEN], then test."
     assert loaded.warnings == (
-        f"{sprint_dir / 'loop-config.sh'}:1: TEST_RUNNER_PREAMBLE holds the value of the"
+        "docs/sprints/s1/loop-config.sh:1: TEST_RUNNER_PREAMBLE holds the value of the"
         " environment variable API_TOKEN; it is masked as [REDACTED:API_TOKEN] because"
         " settings reach prompts and logs. The agent has API_TOKEN in its environment:"
         " write \\$API_TOKEN to refer to it",

@@ -74,16 +74,19 @@ def load_config(
 
 
 def _file_layers(repo: Path, sprint: Sprint | None, env: Mapping[str, str]) -> list[Layer]:
+    # Warnings and origins name files relative to the repo, like every other file:line.
     layers = []
     if (repo / REPO_CONFIG).is_file():
-        layers.append(read_yaml_file(repo / REPO_CONFIG))
+        layers.append(read_yaml_file(repo / REPO_CONFIG, str(REPO_CONFIG)))
     if sprint is not None and sprint.config_yaml.is_file():
-        layers.append(_sprint_level(read_yaml_file(sprint.config_yaml)))
+        source = sprint.relative(sprint.config_yaml)
+        layers.append(_sprint_level(read_yaml_file(sprint.config_yaml, source)))
     layers.append(read_plain_env(env))
     if sprint is not None and sprint.config_sh.is_file():
         # The script sees every setting at its value so far, as loop-v2 had them set.
         seeds = setting_variables(build(merge(layers)))
-        layers.append(_sprint_level(read_bash(sprint, seeds, env, str(sprint.config_sh))))
+        source = sprint.relative(sprint.config_sh)
+        layers.append(_sprint_level(read_bash(sprint, seeds, env, source)))
     return layers
 
 
