@@ -175,3 +175,21 @@ def test_a_secret_from_the_environment_never_enters_a_setting(repo: Path, sprint
     literal = load(repo, "TEST_RUNNER_PREAMBLE='Log in with $API_TOKEN'\n", API_TOKEN="x" * 16)
     assert literal.config.tests.test_runner_preamble == "Log in with $API_TOKEN"
     assert literal.warnings == ()
+
+
+def test_a_variable_the_script_exports_is_reported_as_not_passed_on(
+    repo: Path, sprint_dir: Path
+) -> None:
+    # loop-v2's agents and services inherited it; loopd's do not, so say where to set it.
+    script = "export NODE_ENV=test\nexport DATABASE_URL=postgres://db/test\nHELPER=1\n"
+    loaded = load(repo, script, DATABASE_URL="postgres://db/dev")
+    tail = (
+        " is exported, but loopd reads only settings from this file and does not pass it on"
+        " to agents or services (ignored); set it in the environment loopd runs in"
+    )
+    where = "docs/sprints/s1/loop-config.sh"
+    assert loaded.warnings == (
+        f"{where}:1: NODE_ENV{tail}",
+        f"{where}:2: DATABASE_URL{tail}",
+        f"{where}:3: HELPER is not a loopd setting (ignored)",
+    )

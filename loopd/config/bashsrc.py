@@ -65,6 +65,9 @@ for __loopd_name in "${__loopd_names[@]}"; do
   builtin printf '%s\0' "${__loopd_line[$__loopd_name]-}" >&3
 done
 builtin printf '%s\0' "$__loopd_before" "$(builtin compgen -v)" >&3
+for __loopd_name in $(builtin compgen -e); do
+  builtin printf '%s\0%s\0' "$__loopd_name" "${!__loopd_name}" >&3
+done
 """
 _OK = "LOOPD-CONFIG-OK\0"
 _SYNTAX = "LOOPD-CONFIG-SYNTAX\0"
@@ -142,8 +145,14 @@ def read_bash(
         if is_set == "1" and value != child_env.get(name):
             where = int(line) if line.isdigit() and line != "0" else assignment_line(text, name)
             _add(layer, name, value, origin.at(where), secrets)
-    before, after = tokens[3 * len(names) : 3 * len(names) + 2]
-    layer.warnings += _unknown(set(after.split("\n")) - set(before.split("\n")), text, origin)
+    rest = tokens[3 * len(names) :]
+    before, after = rest[0].split("\n"), rest[1].split("\n")
+    exported = dict(zip(rest[2:-1:2], rest[3::2], strict=True))
+    # LOOPD_* are loopd's own (loopd.proc marks the child with LOOPD_PROC_IDS).
+    changed = {
+        n for n, v in exported.items() if child_env.get(n) != v and not n.startswith("LOOPD_")
+    }
+    layer.warnings += _unknown(set(after) - set(before) | changed, changed, text, origin)
     return layer
 
 
@@ -219,10 +228,12 @@ def _stderr_warnings(stderr: str, path: Path, origin: Origin) -> list[str]:
     return [f"{origin.at(line)}: bash: {message}" for line, message in _bash_messages(stderr, path)]
 
 
-def _unknown(names: set[str], text: str, origin: Origin) -> list[str]:
+def _unknown(names: set[str], exported: set[str], text: str, origin: Origin) -> list[str]:
     """Warnings for upper-case variables the script set that are no setting.
 
     Lower-case names are taken for the script's own helpers and not reported.
+    An exported one reached loop-v2's agents and services; loopd reads only
+    its settings from the script, so the warning says where to set it instead.
     """
     odd = sorted(
         n
@@ -235,9 +246,18 @@ def _unknown(names: set[str], text: str, origin: Origin) -> list[str]:
     )
     found = [(assignment_line(text, n), n) for n in odd]
     return [
-        unknown(origin.at(line), name, BY_BASH)
+        _not_passed(origin.at(line), name)
+        if name in exported
+        else unknown(origin.at(line), name, BY_BASH)
         for line, name in sorted(found, key=lambda item: (item[0] or 0, item[1]))
     ]
+
+
+def _not_passed(where: Origin, name: str) -> str:
+    return (
+        f"{where}: {name} is exported, but loopd reads only settings from this file and does"
+        " not pass it on to agents or services (ignored); set it in the environment loopd runs in"
+    )
 
 
 def assignment_line(text: str, name: str) -> int | None:
