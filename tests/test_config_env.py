@@ -177,19 +177,20 @@ def test_a_secret_from_the_environment_never_enters_a_setting(repo: Path, sprint
     assert literal.warnings == ()
 
 
-def test_a_variable_the_script_exports_is_reported_as_not_passed_on(
+def test_what_the_script_exports_besides_settings_is_kept_for_the_agents(
     repo: Path, sprint_dir: Path
 ) -> None:
-    # loop-v2's agents and services inherited it; loopd's do not, so say where to set it.
-    script = "export NODE_ENV=test\nexport DATABASE_URL=postgres://db/test\nHELPER=1\n"
-    loaded = load(repo, script, DATABASE_URL="postgres://db/dev")
-    tail = (
-        " is exported, but loopd reads only settings from this file and does not pass it on"
-        " to agents or services (ignored); set it in the environment loopd runs in"
+    # loop-v2's agents inherited it.
+    script = (
+        "export NODE_ENV=test\nexport DATABASE_URL=postgres://db/test\nexport LOOP_CDP_PORT=9333\n"
+        "export HOME\nHELPER=1\n"
     )
-    where = "docs/sprints/s1/loop-config.sh"
+    loaded = load(repo, script, DATABASE_URL="postgres://db/dev")
+    assert dict(loaded.config.exports) == {
+        "DATABASE_URL": "postgres://db/test",
+        "NODE_ENV": "test",
+    }
+    assert loaded.config.services.browser_port == 9333
     assert loaded.warnings == (
-        f"{where}:1: NODE_ENV{tail}",
-        f"{where}:2: DATABASE_URL{tail}",
-        f"{where}:3: HELPER is not a loopd setting (ignored)",
+        "docs/sprints/s1/loop-config.sh:5: HELPER is not a loopd setting (ignored)",
     )

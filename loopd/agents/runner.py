@@ -111,10 +111,12 @@ class AgentRunner:
             self.clock.sleep(self.config.retries.delay(retry))
 
     def environment(self, request: AgentRequest) -> dict[str, str]:
-        """The agent's environment: ours minus CLAUDECODE, loop-v2's exported
-        variables, the request's own, then the contract's ``LOOPD_*``."""
+        """The agent's environment: ours minus CLAUDECODE, what loop-config.sh
+        exported, loop-v2's exported variables, the request's own, then the
+        contract's ``LOOPD_*``."""
         base = self._base_environ
         env = {k: v for k, v in base.items() if k not in CONTRACT_VARS + DROPPED_VARS}
+        env.update(self.config.exports)
         env.update(loop_v2_variables(self.config, self.sprint))
         env.update(request.env)
         env.update(

@@ -152,8 +152,18 @@ def read_bash(
     changed = {
         n for n, v in exported.items() if child_env.get(n) != v and not n.startswith("LOOPD_")
     }
-    layer.warnings += _unknown(set(after) - set(before) | changed, changed, text, origin)
+    layer.exports = {n: exported[n] for n in sorted(changed) if _passed_on(n)}
+    layer.warnings += _unknown(set(after) - set(before) - changed, text, origin)
     return layer
+
+
+def _passed_on(name: str) -> bool:
+    """Whether an exported variable is the user's own (not a setting, not bash's)."""
+    return name not in BY_BASH and name not in OLD_BASH and not _bash_own(name)
+
+
+def _bash_own(name: str) -> bool:
+    return name in _BASH_OWN or name.startswith("BASH")
 
 
 def _add(
@@ -228,36 +238,21 @@ def _stderr_warnings(stderr: str, path: Path, origin: Origin) -> list[str]:
     return [f"{origin.at(line)}: bash: {message}" for line, message in _bash_messages(stderr, path)]
 
 
-def _unknown(names: set[str], exported: set[str], text: str, origin: Origin) -> list[str]:
-    """Warnings for upper-case variables the script set that are no setting.
+def _unknown(names: set[str], text: str, origin: Origin) -> list[str]:
+    """Warnings for upper-case variables the script set (not exported) that are no setting.
 
     Lower-case names are taken for the script's own helpers and not reported.
-    An exported one reached loop-v2's agents and services; loopd reads only
-    its settings from the script, so the warning says where to set it instead.
     """
     odd = sorted(
         n
         for n in names
-        if _NAME.fullmatch(n)
-        and n not in BY_BASH
-        and n not in OLD_BASH
-        and n not in _BASH_OWN
-        and not n.startswith("BASH")
+        if _NAME.fullmatch(n) and n not in BY_BASH and n not in OLD_BASH and not _bash_own(n)
     )
     found = [(assignment_line(text, n), n) for n in odd]
     return [
-        _not_passed(origin.at(line), name)
-        if name in exported
-        else unknown(origin.at(line), name, BY_BASH)
+        unknown(origin.at(line), name, BY_BASH)
         for line, name in sorted(found, key=lambda item: (item[0] or 0, item[1]))
     ]
-
-
-def _not_passed(where: Origin, name: str) -> str:
-    return (
-        f"{where}: {name} is exported, but loopd reads only settings from this file and does"
-        " not pass it on to agents or services (ignored); set it in the environment loopd runs in"
-    )
 
 
 def assignment_line(text: str, name: str) -> int | None:

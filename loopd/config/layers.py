@@ -57,6 +57,7 @@ class Layer:
     source: str
     entries: list[Entry] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    exports: dict[str, str] = field(default_factory=dict)  # loop-config.sh's, not settings
 
 
 def resolve(name: str) -> tuple[FieldInfo, str | None] | None:

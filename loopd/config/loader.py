@@ -65,6 +65,8 @@ def load_config(
     layers += [read_env(env), read_overrides(overrides or {})]
     winners = merge(layers)
     config = _checked(build(winners), winners)
+    exports = {k: v for layer in layers for k, v in layer.exports.items()}
+    config = dataclasses.replace(config, exports=FrozenMap(exports))
     return LoadedConfig(
         config=_with_repo_paths(config, repo),
         warnings=tuple(w for layer in layers for w in layer.warnings),

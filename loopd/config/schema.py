@@ -315,6 +315,9 @@ class Config:
     watch: WatchSettings = field(default_factory=WatchSettings)
     paths: Paths = field(default_factory=Paths)
     services: ServiceSettings = field(default_factory=ServiceSettings)
+    # Not a setting: what loop-config.sh exported besides settings (export
+    # NODE_ENV=test).  loop-v2's agents inherited it, so loopd's get it too.
+    exports: Mapping[str, str] = field(default_factory=FrozenMap[str])
 
     def as_dict(self) -> dict[str, dict[str, object]]:
         """Plain JSON-ready data: sections of settings (mappings as dicts, lists, paths as text)."""
@@ -388,7 +391,9 @@ def _section_fields(section: str, cls: type) -> list[FieldInfo]:
 
 
 SECTIONS: Mapping[str, type] = {
-    f.name: cast(type, f.default_factory) for f in dataclasses.fields(Config)
+    f.name: cast(type, f.default_factory)
+    for f in dataclasses.fields(Config)
+    if dataclasses.is_dataclass(f.default_factory)
 }
 FIELDS: tuple[FieldInfo, ...] = tuple(
     info for name, cls in SECTIONS.items() for info in _section_fields(name, cls)

@@ -21,6 +21,7 @@ E2E_TEST_DIR=e2e
 PROTECTED_BRANCHES="main release"
 MAX_TEST_FIX_ATTEMPTS=5
 TEST_RUNNER_PREAMBLE="Log in first."
+export NODE_ENV=test
 """
 ENV = {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent"}
 
@@ -81,6 +82,7 @@ def test_every_call_gets_what_loop_v2_exported(
         "MAX_TEST_FIX_ATTEMPTS": "5",
         "MAX_NO_PROGRESS": "3",
         "MAX_CONSECUTIVE_BLOCKED": "5",
+        "NODE_ENV": "test",  # exported by loop-config.sh
     }
     assert {name: env.get(name) for name in expected} == expected
     assert "TEST_RUNNER_PREAMBLE" not in env, "it is in the prompt already"
