@@ -183,7 +183,7 @@ def test_what_the_script_exports_besides_settings_is_kept_for_the_agents(
     # loop-v2's agents inherited it.
     script = (
         "export NODE_ENV=test\nexport DATABASE_URL=postgres://db/test\nexport LOOP_CDP_PORT=9333\n"
-        "export HOME\nHELPER=1\n"
+        "export HOME\nHELPER=1\nIFS=\n"
     )
     loaded = load(repo, script, DATABASE_URL="postgres://db/dev")
     assert dict(loaded.config.exports) == {

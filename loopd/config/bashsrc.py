@@ -65,9 +65,9 @@ for __loopd_name in "${__loopd_names[@]}"; do
   builtin printf '%s\0' "${__loopd_line[$__loopd_name]-}" >&3
 done
 builtin printf '%s\0' "$__loopd_before" "$(builtin compgen -v)" >&3
-for __loopd_name in $(builtin compgen -e); do
+while IFS= builtin read -r __loopd_name; do
   builtin printf '%s\0%s\0' "$__loopd_name" "${!__loopd_name}" >&3
-done
+done < <(builtin compgen -e)
 """
 _OK = "LOOPD-CONFIG-OK\0"
 _SYNTAX = "LOOPD-CONFIG-SYNTAX\0"
