@@ -139,12 +139,16 @@ def read_bash(
     text = path.read_text(encoding="utf-8", errors="replace")
     tokens = done.stdout[len(_OK) :].split("\0")
     layer = Layer(source, warnings=_stderr_warnings(done.stderr, path, origin))
-    secrets = environ_secrets(env)
+    found: list[tuple[int, str, str]] = []
     for i, name in enumerate(names):
         is_set, value, line = tokens[3 * i : 3 * i + 3]
         if is_set == "1" and value != child_env.get(name):
             where = int(line) if line.isdigit() and line != "0" else assignment_line(text, name)
-            _add(layer, name, value, origin.at(where), secrets)
+            found.append((where or 0, name, value))
+    secrets = environ_secrets(env)
+    # In the file's order, so the warnings are too.
+    for where, name, value in sorted(found):
+        _add(layer, name, value, origin.at(where or None), secrets)
     rest = tokens[3 * len(names) :]
     before, after = rest[0].split("\n"), rest[1].split("\n")
     exported = dict(zip(rest[2:-1:2], rest[3::2], strict=True))
