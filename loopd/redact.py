@@ -24,7 +24,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -203,6 +203,42 @@ def worth_redacting(name: str, value: str) -> bool:
     if _SECRET_NAME.search(name):
         return len(value) >= 4
     return bool(_GENERATED.match(value)) and "://" not in value and value[0] not in "/."
+
+
+# Words that make an environment variable's name a secret's, as whole parts of
+# the name: API_TOKEN and DB_PASS are secrets, TOKENIZERS_PARALLELISM and PWD are not.
+_ENV_SECRET_PARTS = frozenset(
+    {"password", "passwd", "passphrase", "pass", "secret", "token", "key", "apikey"}
+    | {"credential", "credentials", "dsn", "pat"}
+)
+ENV_SECRET_MIN = 6
+
+
+def environ_secrets(environ: Mapping[str, str]) -> list[tuple[str, str]]:
+    """``(name, value)`` of the environment variables whose names say they hold a secret.
+
+    Short values (``true``, ``1``) are left out: masking them would mask
+    ordinary words everywhere.
+    """
+    return [
+        (name, value)
+        for name, value in environ.items()
+        if len(value.strip()) >= ENV_SECRET_MIN and _secret_env_name(name)
+    ]
+
+
+def _secret_env_name(name: str) -> bool:
+    return any(part in _ENV_SECRET_PARTS for part in re.split(r"[_\-.]+", name.lower()))
+
+
+def mask_values(text: str, values: Iterable[tuple[str, str]]) -> tuple[str, list[str]]:
+    """``text`` with each ``(name, value)`` replaced by ``[REDACTED:name]``, and the names used."""
+    used = []
+    for name, value in sorted(values, key=lambda pair: -len(pair[1])):
+        if value and value in text:
+            text = text.replace(value, f"{MARK[:-1]}:{name}]")
+            used.append(name)
+    return text, used
 
 
 def env_files(repo: Path, depth: int = ENV_SEARCH_DEPTH) -> list[Path]:

@@ -48,7 +48,7 @@ def test_a_loop_v2_sprint_config(repo: Path, sprint_dir: Path) -> None:
         'Use the token it returns as "Authorization: Bearer $TOKEN".'
     )
     assert loaded.warnings == ()
-    assert loaded.origins["limits.max_no_progress"] == f"{sprint_dir / 'loop-config.sh'}:6"
+    assert loaded.origins["limits.max_no_progress"] == "docs/sprints/s1/loop-config.sh:6"
 
 
 def test_multi_line_preamble_with_quotes_backslashes_substitution_and_heredoc(
@@ -105,7 +105,10 @@ def test_the_script_sees_what_loop_v2_had_set(repo: Path, sprint_dir: Path) -> N
     script = """
 [[ $1 == s1 && $SPRINT == s1 && $SPRINT_DIR == docs/sprints/s1 ]] || exit 3
 [[ $PROJECT_ROOT == "$PWD" && -f README.md && $LOOP_ROOT == "$PWD/loop-v2" ]] || exit 4
-[[ -z ${SECRET_TOKEN:-} ]] || exit 5
+[[ $PLAN_FILE == docs/sprints/s1/IMPLEMENTATION_PLAN.md && -f $VISION_FILE ]] || exit 5
+[[ $BETA_TEST_PLAN == $SPRINT_DIR/BETA_TEST_PLAN_v1.md && $STATE_FILE == *STATE.md ]] || exit 6
+[[ $LOOP_BACKEND_PORT == 3001 && $LOOP_BACKEND_HEALTH == /api/health ]] || exit 7
+[[ $PROTECTED_BRANCHES == "main master develop" && ! -v E2E_TEST_DIR ]] || exit 8
 MAX_NO_PROGRESS=$((MAX_NO_PROGRESS * 2))
 E2E_TEST_DIR="${E2E_TEST_DIR:-tests}/e2e"
 """
@@ -166,7 +169,7 @@ def test_unknown_variables_and_survived_errors_are_warnings(repo: Path, sprint_d
         "no_such_command_xyz\nread -r REPLY <<< 'x'\nMAX_NO_PROGRESS=5\n"
     )
     loaded = load_sh(repo, script)
-    where = sprint_dir / "loop-config.sh"
+    where = "docs/sprints/s1/loop-config.sh"
     assert loaded.config.limits.max_no_progress == 5
     assert loaded.warnings == (
         f"{where}:4: bash: no_such_command_xyz: command not found",

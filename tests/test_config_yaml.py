@@ -48,7 +48,7 @@ def test_nested_sections(repo: Path) -> None:
     )
     assert (config.git.push, config.watch.enabled) == (True, False)
     assert loaded.warnings == ()
-    assert loaded.origins["agent.binaries.codex"] == f"{repo / '.loopd/config.yaml'}:13"
+    assert loaded.origins["agent.binaries.codex"] == ".loopd/config.yaml:13"
 
 
 def test_loop_v2_flat_names() -> None:

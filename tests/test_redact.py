@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from loopd.redact import Redactor, env_files, env_secrets, worth_redacting
+from loopd.redact import Redactor, env_files, env_secrets, environ_secrets, worth_redacting
 
 redact = Redactor()
 
@@ -162,3 +162,21 @@ def test_agent_json_lines_stay_json_lines_and_text_stays_text() -> None:
         {"type": "msg", "text": "[REDACTED]"}, {"type": "end"},
     ]  # fmt: skip
     assert redact.output(f"not json {token}\n") == "not json [REDACTED]\n"
+
+
+def test_environment_secrets_are_judged_by_whole_words_of_their_names() -> None:
+    environ = {
+        "API_TOKEN": "tok-9f8e7d6c5b4a",
+        "DB_PASS": "hunter22",
+        "STRIPE_SECRET_KEY": "sk-abcdef",
+        "SHORT_TOKEN": "abc",
+        "PWD": "/home/me/project",
+        "OLDPWD": "/home/me",
+        "TOKENIZERS_PARALLELISM": "false-ish",
+        "SSH_AUTH_SOCK": "/tmp/ssh-agent.sock",
+    }
+    assert sorted(name for name, _ in environ_secrets(environ)) == [
+        "API_TOKEN",
+        "DB_PASS",
+        "STRIPE_SECRET_KEY",
+    ]

@@ -43,6 +43,9 @@ class AgentRequest:
     evidence_file: Path | None = None
     vrc: str | None = None
     timeout: float | None = None  # None: config.timeouts.for_role(role)
+    # Variables for this call only, as loop-v2 exported them before it
+    # (fix-service's SERVICE_NAME, LOG_FILE, PORT).
+    env: tuple[tuple[str, str], ...] = ()
 
     @property
     def ident(self) -> str:

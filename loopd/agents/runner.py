@@ -1,12 +1,12 @@
 """Running an agent call by the agent contract, with retries for infrastructure faults.
 
 One call: save the prompt in the run directory, start the backend's command
-in its own process group (cwd = repo root, prompt on stdin, ``LOOPD_*``
-environment, no ``CLAUDECODE``) as :mod:`loopd.agents.execute` does, read
-its output with the backend, save a JSON record, append an event.  A work
-failure is returned as it is; an infrastructure fault is retried after the
-configured backoff and, once the retries are spent, raised as
-:class:`InfrastructureError`.
+in its own process group (cwd = repo root, prompt on stdin, loop-v2's
+exported variables and the ``LOOPD_*`` environment, no ``CLAUDECODE``) as
+:mod:`loopd.agents.execute` does, read its output with the backend, save a
+JSON record, append an event.  A work failure is returned as it is; an
+infrastructure fault is retried after the configured backoff and, once the
+retries are spent, raised as :class:`InfrastructureError`.
 """
 
 from __future__ import annotations
@@ -23,12 +23,13 @@ from loopd import fsio, proc
 from loopd.agents import faults, rundir
 from loopd.agents.backends import make_backend
 from loopd.agents.base import Backend, Invocation, Parsed
+from loopd.agents.environ import loop_v2_variables
 from loopd.agents.execute import execute
 from loopd.agents.model import AgentRequest, AgentResult, Fault, InfrastructureError
 from loopd.clock import Clock, SystemClock
 from loopd.config import Config
 from loopd.events import AGENT_EVENT, OUTCOME_OK, OUTCOME_TIMEOUT, OUTCOME_WORK_FAILED, EventLog
-from loopd.redact import Redactor
+from loopd.redact import Redactor, env_secrets, environ_secrets
 from loopd.sprint import Sprint
 
 # The per-call variables of the agent contract; stale values inherited from
@@ -86,9 +87,15 @@ class AgentRunner:
         the agent saw: neither reaches the run directory or the log unredacted.
 
         Read afresh each time (0.2 ms): a .env file created during a long run,
-        even by the agent in this very call, is honoured.
+        even by the agent in this very call, is honoured.  The values of
+        secret-named variables the agent inherits are masked too.
         """
-        return Redactor.for_repo(self.sprint.repo)
+        known = [*env_secrets(self.sprint.repo), *environ_secrets(self._base_environ)]
+        return Redactor.with_values(known)
+
+    @property
+    def _base_environ(self) -> Mapping[str, str]:
+        return os.environ if self._environ is None else self._environ
 
     def call(self, request: AgentRequest) -> AgentResult:
         """Run ``request``; retry infrastructure faults, then raise InfrastructureError."""
@@ -104,9 +111,14 @@ class AgentRunner:
             self.clock.sleep(self.config.retries.delay(retry))
 
     def environment(self, request: AgentRequest) -> dict[str, str]:
-        """The agent's environment: ours, minus CLAUDECODE, plus the contract's variables."""
-        base = os.environ if self._environ is None else self._environ
+        """The agent's environment: ours minus CLAUDECODE, what loop-config.sh
+        exported, loop-v2's exported variables, the request's own, then the
+        contract's ``LOOPD_*``."""
+        base = self._base_environ
         env = {k: v for k, v in base.items() if k not in CONTRACT_VARS + DROPPED_VARS}
+        env.update(self.config.exports)
+        env.update(loop_v2_variables(self.config, self.sprint))
+        env.update(request.env)
         env.update(
             LOOPD_ROLE=request.role,
             LOOPD_PROMPT=request.prompt_name,

@@ -1,15 +1,45 @@
-"""Settings from ``LOOPD_*`` environment variables and from CLI overrides."""
+"""Settings from the environment (``LOOPD_*``, and loop-v2's own names) and from CLI overrides."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from loopd.config.layers import Layer, Origin, all_names, entries, resolve, suggestion, unknown
-from loopd.config.schema import FIELDS, SECTIONS
+from loopd.config.layers import (
+    Layer,
+    Origin,
+    all_names,
+    entries,
+    renamed,
+    resolve,
+    suggestion,
+    unknown,
+)
+from loopd.config.schema import BY_BASH, FIELDS, OLD_BASH, SECTIONS
 from loopd.errors import LoopdError
 
 ENVIRONMENT = "environment"
+V2_ENVIRONMENT = "environment (loop-v2 names)"
 OVERRIDES = "overrides"
+
+
+def read_plain_env(env: Mapping[str, str]) -> Layer:
+    """Settings from loop-v2's own names in the environment (``LOOP_BACKEND_PORT=8080``).
+
+    Only the names loop-v2 itself took from the environment count
+    (``FieldInfo.from_env``).  This layer sits below loop-config.sh, which can
+    override them as it could in loop-v2.  Such a variable may be left over in
+    a shell rather than meant for loopd, so a bad value is a warning, not an error.
+    """
+    layer = Layer(V2_ENVIRONMENT)
+    for info in FIELDS:
+        name = info.plain_env
+        if name is None or name not in env:
+            continue
+        try:
+            layer.entries += entries(info, env[name], name, Origin(V2_ENVIRONMENT))
+        except LoopdError as exc:
+            layer.warnings.append(f"{V2_ENVIRONMENT}: {exc.message} (ignored)")
+    return layer
 
 
 def read_env(env: Mapping[str, str]) -> Layer:
@@ -20,6 +50,7 @@ def read_env(env: Mapping[str, str]) -> Layer:
     """
     layer = Layer(ENVIRONMENT)
     known: set[str] = set()
+    _old_names(env, layer)
     for info in FIELDS:
         names = [n for n in (info.bash_env, info.env) if n]
         known.update(names)
@@ -33,6 +64,16 @@ def read_env(env: Mapping[str, str]) -> Layer:
                 known.add(name)
     layer.warnings += _unknown(env, known)
     return layer
+
+
+def _old_names(env: Mapping[str, str], layer: Layer) -> None:
+    # Entered first, so the real name set in the same layer wins.
+    for old, real in OLD_BASH.items():
+        name = f"LOOPD_{old}"
+        if name in env:
+            info = BY_BASH[real]
+            layer.entries += entries(info, env[name], name, Origin(ENVIRONMENT))
+            layer.warnings.append(renamed(ENVIRONMENT, name, f"LOOPD_{real}"))
 
 
 def _unknown(env: Mapping[str, str], known: set[str]) -> list[str]:

@@ -57,6 +57,7 @@ class Layer:
     source: str
     entries: list[Entry] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    exports: dict[str, str] = field(default_factory=dict)  # loop-config.sh's, not settings
 
 
 def resolve(name: str) -> tuple[FieldInfo, str | None] | None:
@@ -83,6 +84,14 @@ def suggestion(name: str, candidates: Iterable[str]) -> str:
 def unknown(where: object, name: str, candidates: Iterable[str] = ()) -> str:
     """The warning for a name that is no setting."""
     return f"{where}: {name} is not a loopd setting (ignored){suggestion(name, candidates)}"
+
+
+def renamed(where: object, old: str, real: str) -> str:
+    """The warning for one of loopd's old names (``BACKEND_PORT``), honoured as ``real``."""
+    return (
+        f"{where}: {old} is an old loopd name that loop-v2 never had; it still works,"
+        f" but use {real} (which wins when both are set)"
+    )
 
 
 def all_names() -> list[str]:

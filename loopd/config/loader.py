@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from loopd.config.bashsrc import read_bash
-from loopd.config.envsrc import read_env, read_overrides
+from loopd.config.envsrc import read_env, read_overrides, read_plain_env
+from loopd.config.exported import setting_variables
 from loopd.config.frozen import FrozenMap
 from loopd.config.layers import Entry, Layer, build, merge
-from loopd.config.schema import BY_BASH, BY_PATH, Config
+from loopd.config.schema import BY_PATH, Config
 from loopd.config.yamlsrc import read_yaml_file
 from loopd.sprint import RUNTIME_DIR, Sprint
 
@@ -51,8 +52,10 @@ def load_config(
     """Load the configuration of ``repo`` (and of ``sprint``, when given).
 
     Precedence, lowest first: defaults, ``.loopd/config.yaml``, the sprint's
-    ``loop-config.yaml``, its ``loop-config.sh``, ``LOOPD_*`` variables of
-    ``env`` (the process environment when None), ``overrides``.  Bad input
+    ``loop-config.yaml``, loop-v2's own names in ``env`` (the process
+    environment when None) for the settings loop-v2 read from it
+    (``LOOP_BACKEND_PORT``), the sprint's ``loop-config.sh`` (sourced with
+    ``env``, as loop-v2 did), ``LOOPD_*`` variables of ``env``, ``overrides``.  Bad input
     raises :class:`~loopd.errors.LoopdError` naming the file and line; nothing
     is written.
     """
@@ -62,6 +65,8 @@ def load_config(
     layers += [read_env(env), read_overrides(overrides or {})]
     winners = merge(layers)
     config = _checked(build(winners), winners)
+    exports = {k: v for layer in layers for k, v in layer.exports.items()}
+    config = dataclasses.replace(config, exports=FrozenMap(exports))
     return LoadedConfig(
         config=_with_repo_paths(config, repo),
         warnings=tuple(w for layer in layers for w in layer.warnings),
@@ -71,24 +76,20 @@ def load_config(
 
 
 def _file_layers(repo: Path, sprint: Sprint | None, env: Mapping[str, str]) -> list[Layer]:
+    # Warnings and origins name files relative to the repo, like every other file:line.
     layers = []
     if (repo / REPO_CONFIG).is_file():
-        layers.append(read_yaml_file(repo / REPO_CONFIG))
+        layers.append(read_yaml_file(repo / REPO_CONFIG, str(REPO_CONFIG)))
     if sprint is not None and sprint.config_yaml.is_file():
-        layers.append(_sprint_level(read_yaml_file(sprint.config_yaml)))
+        source = sprint.relative(sprint.config_yaml)
+        layers.append(_sprint_level(read_yaml_file(sprint.config_yaml, source)))
+    layers.append(read_plain_env(env))
     if sprint is not None and sprint.config_sh.is_file():
-        seeds = _bash_seeds(build(merge(layers)))
-        layers.append(_sprint_level(read_bash(sprint, seeds, env, str(sprint.config_sh))))
+        # The script sees every setting at its value so far, as loop-v2 had them set.
+        seeds = setting_variables(build(merge(layers)))
+        source = sprint.relative(sprint.config_sh)
+        layers.append(_sprint_level(read_bash(sprint, seeds, env, source)))
     return layers
-
-
-def _bash_seeds(config: Config) -> dict[str, str]:
-    """Each bash-named setting's value as text, as loop-v2 had it set before sourcing."""
-    seeds = {}
-    for name, info in BY_BASH.items():
-        value = getattr(getattr(config, info.section), info.name)
-        seeds[name] = info.kind.text(value)
-    return seeds
 
 
 def _sprint_level(layer: Layer) -> Layer:

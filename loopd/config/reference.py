@@ -9,15 +9,18 @@ from loopd.config.schema import FIELDS, SECTIONS, FieldInfo
 
 _INTRO = """\
 Settings are read, lowest precedence first, from: the defaults below, the repo's
-`.loopd/config.yaml`, the sprint's `loop-config.yaml`, the sprint's `loop-config.sh`
-(sourced by bash, as loop-v2 did), `LOOPD_*` environment variables, and command-line
-options.  In YAML, write sections (`limits: {max_test_fix_attempts: 5}`) or loop-v2's
-flat names (`MAX_TEST_FIX_ATTEMPTS: 5`).  A mapping setting can be set one key at a
-time (`agent: {binaries: {claude: /opt/bin/claude}}`, or
+`.loopd/config.yaml`, the sprint's `loop-config.yaml`, loop-v2's plain names in the
+environment (`LOOP_BACKEND_PORT=8080`: only the ones loop-v2 itself read from the
+environment, listed last in the environment column), the sprint's `loop-config.sh`
+(sourced by bash with the environment, as loop-v2 did), `LOOPD_*` environment
+variables, and command-line options.  In YAML, write sections
+(`limits: {max_test_fix_attempts: 5}`) or loop-v2's flat names
+(`MAX_TEST_FIX_ATTEMPTS: 5`).  A mapping setting can be set one key at a time
+(`agent: {binaries: {claude: /opt/bin/claude}}`, or
 `LOOPD_AGENT_BINARIES_CLAUDE=/opt/bin/claude`); its other keys keep their values.
 Lists and mappings in environment variables are YAML (`[5, 10, 20]`, `{claude: x}`);
 lists of numbers may also be separated by commas or spaces, and argument lists are
-split like a shell does.
+split like a shell does (`PROTECTED_BRANCHES="main release"`).
 """
 
 
@@ -38,6 +41,8 @@ def reference_markdown() -> str:
 def _row(info: FieldInfo) -> str:
     bash = f"`{info.bash}`" if info.bash else ""
     env = [f"`{info.env}`", f"`{info.bash_env}`" if info.bash_env else ""]
+    if info.plain_env:
+        env.append(f"`{info.plain_env}`")
     if info.kind.mapping:
         env.append(f"`{info.env}_<KEY>`")
     cells = [

@@ -34,10 +34,15 @@ def setting(
     choices: tuple[str, ...] = (),
     nonempty: bool = False,
     keys: tuple[str, ...] = (),
+    from_env: bool = False,
 ) -> T:
-    """Declare one setting: a dataclass field whose metadata drives everything else."""
+    """Declare one setting: a dataclass field whose metadata drives everything else.
+
+    ``from_env``: loop-v2 took the bash name from the environment too
+    (``X=${X:-default}``), so a plain ``X`` in loopd's environment counts.
+    """
     rule = Rule(low, high, above_zero, choices, nonempty, keys)
-    meta = {"doc": doc, "bash": bash, "rule": rule}
+    meta = {"doc": doc, "bash": bash, "rule": rule, "from_env": from_env}
     return field(default=default, metadata=meta)
 
 
@@ -47,7 +52,8 @@ class Limits:
 
     max_loop_iterations: int = setting(
         100,
-        "Outer loop passes before loopd stops (a safety net).",
+        "Outer loop passes before loopd stops (a safety net; loop-v2 ignored it in"
+        " loop-config.sh).",
         bash="MAX_LOOP_ITERATIONS",
         low=1,
     )
@@ -61,11 +67,15 @@ class Limits:
         3, "Fix attempts on one test before it is blocked.", bash="MAX_TEST_FIX_ATTEMPTS"
     )
     max_no_progress: int = setting(
-        3, "Iterations without progress before value discovery.", bash="MAX_NO_PROGRESS"
+        3,
+        "Iterations without progress before value discovery (loop-v2 used 5 in effect).",
+        bash="MAX_NO_PROGRESS",
+        from_env=True,
     )
     max_impl_no_progress: int = setting(
         3,
-        "Implement calls on one task without progress before it is blocked.",
+        "Implement calls on one task without progress before it is blocked (loop-v2"
+        " ignored it in loop-config.sh).",
         bash="MAX_IMPL_NO_PROGRESS",
     )
     max_consecutive_blocked: int = setting(
@@ -101,7 +111,11 @@ class Limits:
         bash="SIGNIFICANT_TASK_THRESHOLD",
     )
     loop_service_timeout: int = setting(
-        60, "Seconds to wait for a service to become healthy.", bash="LOOP_SERVICE_TIMEOUT", low=1
+        60,
+        "Seconds to wait for a service to become healthy.",
+        bash="LOOP_SERVICE_TIMEOUT",
+        low=1,
+        from_env=True,
     )
     periodic_vrc_interval: int = setting(
         10,
@@ -193,6 +207,7 @@ class TestSettings:
         "Directory E2E tests run in, relative to the repo root; unset, E2E tests go to the"
         " test-runner agent (loop-v2).",
         bash="E2E_TEST_DIR",
+        from_env=True,
     )
     # --reporter=line as loop-v2 (a project's html reporter would serve its report and never exit
     # on a failure); junit as well, so a failure's messages reach the evidence.
@@ -203,7 +218,10 @@ class TestSettings:
         nonempty=True,
     )
     test_runner_preamble: str = setting(
-        "", "Text put before every test runner and fix prompt.", bash="TEST_RUNNER_PREAMBLE"
+        "",
+        "Text put before every test runner and fix prompt.",
+        bash="TEST_RUNNER_PREAMBLE",
+        from_env=True,
     )
 
 
@@ -260,19 +278,30 @@ class ServiceSettings:
         "Which service detection to use: v1 (legacy npm), v2 (services.yaml/compose), auto.",
         bash="LOOP_SERVICES_VERSION",
         choices=("auto", "v1", "v2"),
+        from_env=True,
     )
-    backend_port: int = setting(3001, "Backend port.", bash="LOOP_BACKEND_PORT", low=1, high=65535)
+    backend_port: int = setting(
+        3001, "Backend port.", bash="LOOP_BACKEND_PORT", low=1, high=65535, from_env=True
+    )
     backend_health: str = setting(
-        "/api/health", "Backend health path on localhost.", bash="LOOP_BACKEND_HEALTH"
+        "/api/health",
+        "Backend health path on localhost.",
+        bash="LOOP_BACKEND_HEALTH",
+        from_env=True,
     )
     frontend_port: int = setting(
-        3000, "Frontend port.", bash="LOOP_FRONTEND_PORT", low=1, high=65535
+        3000, "Frontend port.", bash="LOOP_FRONTEND_PORT", low=1, high=65535, from_env=True
     )
     frontend_health: str = setting(
-        "/", "Frontend health path on localhost.", bash="LOOP_FRONTEND_HEALTH"
+        "/", "Frontend health path on localhost.", bash="LOOP_FRONTEND_HEALTH", from_env=True
     )
     browser_port: int = setting(
-        9222, "Browser DevTools (CDP) port.", bash="LOOP_CDP_PORT", low=1, high=65535
+        9222,
+        "Browser DevTools (CDP) port.",
+        bash="LOOP_CDP_PORT",
+        low=1,
+        high=65535,
+        from_env=True,
     )
 
 
@@ -291,6 +320,9 @@ class Config:
     watch: WatchSettings = field(default_factory=WatchSettings)
     paths: Paths = field(default_factory=Paths)
     services: ServiceSettings = field(default_factory=ServiceSettings)
+    # Not a setting: what loop-config.sh exported besides settings (export
+    # NODE_ENV=test).  loop-v2's agents inherited it, so loopd's get it too.
+    exports: Mapping[str, str] = field(default_factory=FrozenMap[str])
 
     def as_dict(self) -> dict[str, dict[str, object]]:
         """Plain JSON-ready data: sections of settings (mappings as dicts, lists, paths as text)."""
@@ -319,6 +351,7 @@ class FieldInfo:
     doc: str
     bash: str | None
     rule: Rule
+    from_env: bool = False
 
     @property
     def path(self) -> str:
@@ -334,6 +367,11 @@ class FieldInfo:
     def bash_env(self) -> str | None:
         """``LOOPD_<BASHNAME>`` for loop-v2 compatibility, if the setting has a bash name."""
         return f"LOOPD_{self.bash}" if self.bash else None
+
+    @property
+    def plain_env(self) -> str | None:
+        """The bash name itself, when loop-v2 read it from the environment."""
+        return self.bash if self.from_env else None
 
     def parse(self, raw: object, label: str) -> object:
         """Validate ``raw`` into this setting's type; raise ``Invalid`` naming ``label``."""
@@ -351,16 +389,25 @@ def _section_fields(section: str, cls: type) -> list[FieldInfo]:
             doc=f.metadata["doc"],
             bash=f.metadata["bash"],
             rule=f.metadata["rule"],
+            from_env=f.metadata["from_env"],
         )
         for f in dataclasses.fields(cls)
     ]
 
 
 SECTIONS: Mapping[str, type] = {
-    f.name: cast(type, f.default_factory) for f in dataclasses.fields(Config)
+    f.name: cast(type, f.default_factory)
+    for f in dataclasses.fields(Config)
+    if dataclasses.is_dataclass(f.default_factory)
 }
 FIELDS: tuple[FieldInfo, ...] = tuple(
     info for name, cls in SECTIONS.items() for info in _section_fields(name, cls)
 )
 BY_PATH: Mapping[str, FieldInfo] = {info.path: info for info in FIELDS}
 BY_BASH: Mapping[str, FieldInfo] = {info.bash: info for info in FIELDS if info.bash}
+# Names an earlier loopd README documented, which loop-v2 never had: still
+# honoured, with a warning naming the real one (the real one wins over them).
+OLD_BASH: Mapping[str, str] = {
+    "BACKEND_PORT": "LOOP_BACKEND_PORT",
+    "FRONTEND_PORT": "LOOP_FRONTEND_PORT",
+}

@@ -17,8 +17,8 @@ from yaml.nodes import MappingNode, Node
 
 from loopd import fsio
 from loopd.config.kinds import shown
-from loopd.config.layers import Layer, Origin, all_names, entries, unknown
-from loopd.config.schema import BY_BASH, FIELDS, SECTIONS, FieldInfo
+from loopd.config.layers import Layer, Origin, all_names, entries, renamed, unknown
+from loopd.config.schema import BY_BASH, FIELDS, OLD_BASH, SECTIONS, FieldInfo
 
 T = TypeVar("T")
 
@@ -67,6 +67,8 @@ class _Reader:
             self._section(key, value_node)
         elif isinstance(key, str) and key in BY_BASH:
             self._setting(BY_BASH[key], key, value_node)
+        elif isinstance(key, str) and key in OLD_BASH:
+            self._old(key, OLD_BASH[key], value_node)
         else:
             self._unknown(key, key_node, all_names())
 
@@ -96,6 +98,13 @@ class _Reader:
         self._once(info.path if key is None else f"{info.path}.{key}", node, label)
         raw = self._construct(node)
         self.layer.entries += entries(info, raw, label, self.origin.at(_line(node)), key)
+
+    def _old(self, old: str, real: str, node: Node) -> None:
+        # Entered first (not checked as a duplicate), so the real name wins wherever it is.
+        where = self.origin.at(_line(node))
+        found = entries(BY_BASH[real], self._construct(node), old, where)
+        self.layer.entries[:0] = found
+        self.layer.warnings.append(renamed(where, old, real))
 
     def _once(self, key: str, node: Node, label: str | None = None) -> None:
         first = self.seen.setdefault(key, _line(node))

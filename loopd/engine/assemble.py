@@ -10,6 +10,7 @@ from loopd.clock import Clock
 from loopd.config import Config
 from loopd.engine.context import Context
 from loopd.engine.ports import ServiceSnapshot, ServiceState, TestEngine
+from loopd.errors import LoopdError
 from loopd.events import EventLog
 from loopd.gitseam import GitSeam
 from loopd.prompting import ServiceReport as ServiceReportContext
@@ -52,10 +53,24 @@ class ServicesPort:
         self.manager.stop_all()
 
 
-def _fix_service(ctx: Context, name: str, evidence: str) -> None:
+def _fix_service(ctx: Context, manager: ServiceManager, name: str, evidence: str) -> None:
     """The fix-service agent, with the failed start's log tail as its evidence."""
     report = ServiceReportContext(name=name, state="failed", evidence=evidence)
-    ctx.ask("fix-service", role="service", services=(report,))
+    ctx.ask("fix-service", role="service", services=(report,), env=service_env(manager, name))
+
+
+def service_env(manager: ServiceManager, name: str) -> dict[str, str]:
+    """What loop-v2 exported for its fix-service prompt: SERVICE_NAME, LOG_FILE and PORT."""
+    env = {"SERVICE_NAME": name, "LOG_FILE": str(manager.ctx.log_path(name).resolve())}
+    try:
+        specs = manager.detect().services
+    except LoopdError:
+        # It was read a moment ago to start the service; edited since, the port is unknown.
+        specs = ()
+    port = next((spec.port for spec in specs if spec.name == name), None)
+    if port is not None:
+        env["PORT"] = str(port)
+    return env
 
 
 def run_id(clock: Clock) -> str:
@@ -95,7 +110,7 @@ def build(
         report=report,
         started_monotonic=clock.monotonic(),
     )
-    manager.fix_service = lambda name, evidence: _fix_service(ctx, name, evidence)
+    manager.fix_service = lambda name, evidence: _fix_service(ctx, manager, name, evidence)
     manager.warn = lambda line: ctx.note(f"warning: {line}")
     if ctx.state.started is None:
         ctx.state = ctx.state.evolve(sprint=sprint.name, started=clock.now())

@@ -216,12 +216,14 @@ class Context:
         test_id: str | None = None,
         attempt: int | None = None,
         evidence_file: Path | None = None,
+        env: Mapping[str, str] | None = None,
         **fields: Any,
     ) -> AgentResult:
         """Render ``prompt`` with the sprint's context and run it through the agent.
 
         ``evidence_file`` (relative to the repo) becomes the agent's
-        ``LOOPD_EVIDENCE_FILE``, for wrappers that read the record itself.
+        ``LOOPD_EVIDENCE_FILE``, for wrappers that read the record itself;
+        ``env`` adds variables to this call's environment.
 
         Budgets are checked first; the call's count and cost are added to the
         state afterwards, in the same save that checkpoints the call: the
@@ -237,6 +239,7 @@ class Context:
             attempt=attempt,
             evidence_file=evidence_file,
             vrc=vrc,
+            env=tuple(sorted((env or {}).items())),
         )
         key = f"{checkpoint.ASK}{self._asks}"
         self._asks += 1
