@@ -112,3 +112,24 @@ def test_blocked_anywhere_in_the_value_checklist_triggers_verify_blockers(
 
 def test_a_value_checklist_without_blockers_asks_nothing(repo: Path, sprint_dir: Path) -> None:
     assert _verify_calls(repo, TABLE.format(last="[ ]")) == []
+
+
+def test_a_loop_v2_vrc_prompt_runs_and_its_warning_is_told_once(
+    repo: Path, sprint_dir: Path
+) -> None:
+    (sprint_dir / "VALUE_CHECKLIST.md").write_text(TABLE.format(last="[x]"))
+    prompt = repo / "loop-v2" / "prompts" / "vrc.md"
+    prompt.parent.mkdir(parents=True)
+    prompt.write_text("# VRC\n\nCheck {SPRINT_DIR}/VALUE_CHECKLIST.md against the app.\n")
+    notes: list[str] = []
+    ctx = context(repo, replay_config(write_script(repo, _without_verdict())), notes)
+    machine.run(load_spec(), ctx, on_step=lambda _: None)
+
+    warnings = [n for n in notes if n.startswith("warning: loop-v2/prompts/vrc.md:1:")]
+    assert len(warnings) == 1 and "replaces 'vrc'" in warnings[0]
+    sent = sorted((repo / ".loopd/s1/runs").rglob("*-vrc-*.prompt.md"))
+    assert len(sent) >= 3  # vrc1, vrc2 and the final one
+    assert all(p.read_text().startswith("# VRC\n\nCheck docs/sprints/s1/VALUE") for p in sent)
+    assert "VISION: NOT_DELIVERED" in sent[-1].read_text()
+    assert "VISION: NOT_DELIVERED" not in sent[0].read_text()
+    assert [e["delivered"] for e in _events(repo, "vision")] == [True]
