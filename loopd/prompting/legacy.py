@@ -28,7 +28,8 @@ SUBSTITUTED = frozenset({"SPRINT", "SPRINT_DIR"})
 V2_NAMES = SUBSTITUTED | {"SERVICE_NAME", "LOG_FILE", "PORT"}
 # {NAME} not part of a shell "${NAME}" nor of Jinja's "{{ NAME }}".
 _PLACEHOLDER = re.compile(r"(?<![${])\{([A-Z][A-Z0-9_]*)\}(?!\})")
-_V3_TOOL = re.compile(r"\b(manage_task|report_[a-z_]+)\s*\(")
+# The later engine's structured tools, called ("manage_task(") or named in code ("`report_vrc`").
+_V3_TOOL = re.compile(r"\b(manage_task|report_[a-z_]+)\s*\(|`(manage_task|report_[a-z_]+)`")
 
 # Roles whose output protocol or context loopd depends on: the appended section's partial.
 APPENDED: dict[str, str] = {
@@ -60,7 +61,8 @@ def v3_marker(text: str) -> V3Marker | None:
         found.append((placeholder.start(), what))
     tool = _V3_TOOL.search(text)
     if tool is not None:
-        found.append((tool.start(), f"a call to {tool.group(1)}, a tool claude -p does not have"))
+        called = tool.group(1) or tool.group(2)
+        found.append((tool.start(), f"the structured tool {called}, which claude -p lacks"))
     if not found:
         return None
     position, reason = min(found)

@@ -79,6 +79,14 @@ def test_v2_placeholders_of_fix_service_are_not_v3() -> None:
     assert v3_marker(V2_FIX_SERVICE) is None and v3_marker(V2_IMPLEMENT) is None
 
 
+def test_a_v3_prompt_may_only_name_its_structured_tool() -> None:
+    text = "# Discovery of {SPRINT}\n\nReport all findings via the `report_discovery` tool.\n"
+    marker = v3_marker(text)
+    assert marker is not None and marker.line == 3
+    assert marker.reason == "the structured tool report_discovery, which claude -p lacks"
+    assert v3_marker("Write the report_summary.md file.\n") is None
+
+
 def test_a_v3_prompt_is_skipped_with_a_warning_naming_file_line_and_reason(
     repo: Path, sprint: Sprint
 ) -> None:
@@ -99,8 +107,8 @@ def test_a_v3_only_name_is_not_listed_and_says_why(repo: Path, sprint: Sprint) -
     result = run_cli(repo, "prompts", "list", "--json")
     assert "execute" not in {entry["name"] for entry in json.loads(result.out)}
     assert (
-        "loopd: warning: loop-v2/prompts/execute.md:3: not used: a loop-v2 v3 prompt (a call to"
-        " manage_task, a tool claude -p does not have); no other template has its name"
+        "loopd: warning: loop-v2/prompts/execute.md:3: not used: a loop-v2 v3 prompt (the"
+        " structured tool manage_task, which claude -p lacks); no other template has its name"
     ) in result.err
     with pytest.raises(LoopdError, match="no usable template for prompt 'execute'"):
         find_template("execute", sprint, repo)
