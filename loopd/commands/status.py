@@ -139,11 +139,24 @@ def collect(found: sprints.Sprint) -> SprintStatus:
 
 
 def _values(found: sprints.Sprint) -> dict[str, Any]:
-    """The value table's counts; {} when the sprint has no VALUE_CHECKLIST.md yet."""
+    """The value table's counts ({} when the sprint has no VALUE_CHECKLIST.md yet).
+
+    Without table rows, loopd's own form (``- [x] **VAL-1**`` items) is counted instead.
+    """
     table = load_value_table(found.value_checklist, found.relative(found.value_checklist))
     if not table.exists:
         return {}
-    return {**asdict(table.counts()), "warnings": list(table.warnings)}
+    counts = asdict(table.counts())
+    form = "table"
+    if not table.rows:
+        items = Checklist.load(found.value_checklist, DocKind.VALUES)
+        blocked = {item.id for item in items.blocked_values()}
+        done = sum(1 for i in items.items if i.status is Status.DONE and i.id not in blocked)
+        total = len(items.items)
+        counts = {"rows": total, "verified": done, "blocked": len(blocked)}
+        counts["open"] = total - done - len(blocked)
+        form = "items" if total else "table"
+    return {**counts, "form": form, "warnings": list(table.warnings)}
 
 
 def _services(found: sprints.Sprint) -> list[dict[str, Any]]:
@@ -247,9 +260,10 @@ def _values_line(values: dict[str, Any]) -> str:
     if not values:
         return "no VALUE_CHECKLIST.md yet"
     if not values["rows"]:
-        return "no value table rows"
+        return "no value rows yet"
     parts = [f"{values[key]} {key}" for key in ("verified", "blocked", "open") if values[key]]
-    return " · ".join(parts) + f"  (of {values['rows']} rows)"
+    unit = "rows" if values["form"] == "table" else "items"
+    return " · ".join(parts) + f"  (of {values['rows']} {unit})"
 
 
 def _print(status: SprintStatus) -> None:

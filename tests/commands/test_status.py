@@ -153,3 +153,15 @@ def test_status_shows_the_value_tables_counts_and_its_odd_rows(
 def test_status_without_a_value_checklist_says_so(repo: Path, sprint_dir: Path) -> None:
     assert "values     no VALUE_CHECKLIST.md yet" in run_cli(repo, "status", "s1").out
     assert json.loads(run_cli(repo, "status", "s1", "--json").out)["values"] == {}
+
+
+def test_status_counts_loopds_value_items_when_there_is_no_table(
+    repo: Path, sprint_dir: Path
+) -> None:
+    (sprint_dir / "VALUE_CHECKLIST.md").write_text(
+        "- [x] **VAL-1**: sign in\n- [B] **VAL-2**: export, BLOCKED: key\n- [ ] **VAL-3**: x\n"
+    )
+    assert (
+        "values     1 verified · 1 blocked · 1 open  (of 3 items)"
+        in run_cli(repo, "status", "s1").out
+    )
