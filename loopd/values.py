@@ -197,19 +197,28 @@ def _is_separator(cells: list[str]) -> bool:
     return bool(cells) and all(_SEPARATOR_CELL.match(cell.replace(" ", "")) for cell in cells)
 
 
+def _mark(cell: str) -> str | None:
+    """The checkbox character of a cell (" " for ``[ ]`` and ``[]``), None if it is no checkbox."""
+    match = _CHECKBOX.match(cell)
+    return (match.group(1) or " ") if match is not None else None
+
+
 def _marks(cells: list[str]) -> list[str]:
-    """The checkbox characters of a row, in column order (" " for ``[ ]`` and ``[]``)."""
-    found = (_CHECKBOX.match(cell) for cell in cells)
-    return [match.group(1) or " " for match in found if match is not None]
+    """The checkbox characters of a row, in column order."""
+    return [mark for mark in map(_mark, cells) if mark is not None]
 
 
 def _value_rows(table: _Table, name: str, warnings: list[str]) -> list[ValueRow]:
-    """The value rows of one table; a table with no checkbox at all is not a value table."""
+    """The value rows of one table; a table with no checkbox at all is not a value table.
+
+    Its checkbox columns are those where any row has a checkbox: each row
+    must have ``[x]`` in every one of them to be verified.
+    """
     body = _body(table)
-    width = max((len(_marks(cells)) for _, cells in body), default=0)
-    if width == 0:
+    columns = sorted({i for _, cells in body for i, cell in enumerate(cells) if _mark(cell)})
+    if not columns:
         return []  # a blocker list, a legend: not value rows
-    return [_row(number, cells, width, name, warnings) for number, cells in body]
+    return [_row(number, cells, columns, name, warnings) for number, cells in body]
 
 
 def _body(table: _Table) -> list[tuple[int, list[str]]]:
@@ -229,22 +238,26 @@ def _body(table: _Table) -> list[tuple[int, list[str]]]:
     return [row for i, row in enumerate(rows) if i not in skipped]
 
 
-def _row(number: int, cells: list[str], width: int, name: str, warnings: list[str]) -> ValueRow:
-    marks = _marks(cells)
+def _row(
+    number: int, cells: list[str], columns: list[int], name: str, warnings: list[str]
+) -> ValueRow:
+    found = [_mark(cells[i]) if i < len(cells) else None for i in columns]
+    marks = [mark for mark in found if mark is not None]
     blocked = any(_BLOCKED_WORD.search(cell) for cell in cells) or any(
         mark in _BLOCKED_MARKS for mark in marks
     )
+    missing = len(found) - len(marks)
     if blocked:
         pass  # its status is clear, whatever its cells hold
     elif not marks:
         warnings.append(f"{name}:{number}: a value row without a checkbox; counted as not verified")
-    elif len(marks) < width:
+    elif missing:
         warnings.append(
-            f"{name}:{number}: {len(marks)} checkbox(es) where the table has {width};"
-            " counted as not verified"
+            f"{name}:{number}: {missing} of the table's {len(columns)} checkbox columns hold no"
+            " checkbox in this row; counted as not verified"
         )
     for mark in sorted(set(marks) - _KNOWN_MARKS):
         shown = f"[{mark}]"
         warnings.append(f"{name}:{number}: unknown marker {shown}; counted as not verified")
-    verified = len(marks) == width and all(mark in _CHECKED for mark in marks)
+    verified = not missing and all(mark in _CHECKED for mark in marks)
     return ValueRow(number, tuple(cells), tuple(marks), blocked, verified)

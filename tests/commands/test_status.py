@@ -139,7 +139,7 @@ def test_status_shows_the_value_tables_counts_and_its_odd_rows(
     assert result.code == 0, result.err
     assert "values     1 verified · 1 blocked · 2 open  (of 4 rows)" in result.out
     where = "docs/sprints/s1/VALUE_CHECKLIST.md:8"
-    assert f"warning    {where}: 2 checkbox(es) where the table has 3" in result.out
+    assert f"warning    {where}: 1 of the table's 3 checkbox columns hold no checkbox" in result.out
     assert f"warning    {where}: unknown marker [~]; counted as not verified" in result.out
 
     data = json.loads(run_cli(repo, "status", "s1", "--json").out)
