@@ -21,6 +21,7 @@ from loopd import daemon
 from loopd import sprint as sprints
 from loopd.checklist import Checklist, DocKind, Item, Status
 from loopd.config import Config, load_config
+from loopd.errors import LoopdError
 from loopd.events import totals_by_role
 from loopd.services import load_report
 from loopd.state import KNOWN_GATES, LoopState, load_state
@@ -147,16 +148,32 @@ def _values(found: sprints.Sprint) -> dict[str, Any]:
     if not table.exists:
         return {}
     counts = asdict(table.counts())
-    form = "table"
-    if not table.rows:
+    items = _value_items(found) if not table.rows else None
+    if items:
+        counts = items
+    return {**counts, "form": "items" if items else "table", "warnings": list(table.warnings)}
+
+
+def _value_items(found: sprints.Sprint) -> dict[str, int] | None:
+    """Counts of loopd's ``VAL-N`` items; None when there are none.
+
+    An unreadable file is None too: the table's warnings already say why.
+    """
+    try:
         items = Checklist.load(found.value_checklist, DocKind.VALUES)
-        blocked = {item.id for item in items.blocked_values()}
-        done = sum(1 for i in items.items if i.status is Status.DONE and i.id not in blocked)
-        total = len(items.items)
-        counts = {"rows": total, "verified": done, "blocked": len(blocked)}
-        counts["open"] = total - done - len(blocked)
-        form = "items" if total else "table"
-    return {**counts, "form": form, "warnings": list(table.warnings)}
+    except LoopdError:
+        return None
+    blocked = {item.id for item in items.blocked_values()}
+    done = sum(1 for i in items.items if i.status is Status.DONE and i.id not in blocked)
+    total = len(items.items)
+    if not total:
+        return None
+    return {
+        "rows": total,
+        "verified": done,
+        "blocked": len(blocked),
+        "open": total - done - len(blocked),
+    }
 
 
 def _services(found: sprints.Sprint) -> list[dict[str, Any]]:

@@ -165,3 +165,13 @@ def test_status_counts_loopds_value_items_when_there_is_no_table(
         "values     1 verified · 1 blocked · 1 open  (of 3 items)"
         in run_cli(repo, "status", "s1").out
     )
+
+
+def test_an_undecodable_value_checklist_is_a_warning_not_a_failed_status(
+    repo: Path, sprint_dir: Path
+) -> None:
+    (sprint_dir / "VALUE_CHECKLIST.md").write_bytes(b"- [x] **VAL-1**: caf\xe9\n")
+    result = run_cli(repo, "status", "s1")
+    assert result.code == 0, result.err
+    assert "values     no value rows yet" in result.out
+    assert "warning    docs/sprints/s1/VALUE_CHECKLIST.md:1: not valid UTF-8" in result.out
