@@ -133,3 +133,14 @@ def test_a_loop_v2_vrc_prompt_runs_and_its_warning_is_told_once(
     assert "VISION: NOT_DELIVERED" in sent[-1].read_text()
     assert "VISION: NOT_DELIVERED" not in sent[0].read_text()
     assert [e["delivered"] for e in _events(repo, "vision")] == [True]
+
+
+def test_an_undecodable_value_checklist_is_still_read_for_blockers(
+    repo: Path, sprint_dir: Path
+) -> None:
+    path = sprint_dir / "VALUE_CHECKLIST.md"
+    ctx = context(repo, replay_config(write_script(repo, [{"do": [{"print": "ok"}]}])))
+    path.write_bytes(b"- [ ] **VAL-1**: caf\xe9 export\n")
+    assert not verify_blockers.has_blockers(ctx)  # read, not a stopped loop
+    path.write_bytes(b"- [ ] **VAL-1**: caf\xe9 export, BLOCKED: no key\n")
+    assert verify_blockers.has_blockers(ctx)

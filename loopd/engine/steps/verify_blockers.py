@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from loopd.engine import fingerprint
 from loopd.engine.context import Context
+from loopd.errors import LoopdError
 from loopd.values import load_value_table
 
 
@@ -17,7 +18,10 @@ def has_blockers(ctx: Context) -> bool:
     path = ctx.sprint.value_checklist
     if load_value_table(path, ctx.sprint.relative(path)).has_blockers:
         return True
-    return bool(ctx.values().blocked_values())
+    try:
+        return bool(ctx.values().blocked_values())
+    except LoopdError:
+        return False  # not readable as a checklist: the table's warnings say why
 
 
 def _hash_if_blocked(ctx: Context) -> str | None:
