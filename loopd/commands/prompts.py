@@ -21,7 +21,8 @@ from loopd.prompting import (
     find_template,
     list_templates,
     related_tasks,
-    render,
+    render_prompt,
+    template_warnings,
 )
 from loopd.prompting.context import VrcKind
 from loopd.prompting.lookup import shown_path
@@ -35,6 +36,7 @@ def prompts_list(*, repo: Path, sprints_root: str, sprint: str | None, as_json: 
     """Print each prompt name with the template file and layer that win the lookup."""
     found = _sprint(repo, sprints_root, sprint)
     refs = list_templates(found, repo)
+    _warn(template_warnings(found, repo))
     if as_json:
         click.echo(json.dumps([_as_dict(ref, repo) for ref in refs], indent=2))
         return 0
@@ -66,8 +68,15 @@ def prompts_render(
     """Render ``name`` with the sprint's live plan, test plan and configuration."""
     found = locate(repo, sprints_root, sprint)
     context = live_context(found, name, task=task, test=test, vrc=vrc)
-    click.echo(render(name, context, found, found.repo), nl=False)
+    rendered = render_prompt(name, context, found, found.repo)
+    _warn(list(rendered.warnings))
+    click.echo(rendered.text, nl=False)
     return 0
+
+
+def _warn(warnings: list[str]) -> None:
+    for warning in dict.fromkeys(warnings):
+        click.echo(f"loopd: warning: {warning}", err=True)
 
 
 def live_context(
@@ -117,11 +126,12 @@ def _sprint(repo: Path, sprints_root: str, name: str | None) -> Sprint | None:
     return locate(repo, sprints_root, name) if name is not None else None
 
 
-def _as_dict(ref: TemplateRef, repo: Path) -> dict[str, str]:
+def _as_dict(ref: TemplateRef, repo: Path) -> dict[str, str | list[str]]:
     return {
         "name": ref.name,
         "layer": ref.layer,
         "kind": ref.kind,
         "path": str(shown_path(ref.path, repo)),
         "role": ROLE_FOR_PROMPT.get(ref.name, ""),
+        "warnings": list(ref.warnings),
     }

@@ -21,9 +21,11 @@ from loopd import daemon
 from loopd import sprint as sprints
 from loopd.checklist import Checklist, DocKind, Item, Status
 from loopd.config import Config, load_config
+from loopd.errors import LoopdError
 from loopd.events import totals_by_role
 from loopd.services import load_report
 from loopd.state import KNOWN_GATES, LoopState, load_state
+from loopd.values import load_value_table
 
 RECENT_EVENTS = 5
 _TAIL_BYTES = 64 * 1024
@@ -77,6 +79,8 @@ class SprintStatus:
     recent: list[dict[str, Any]] = field(default_factory=list)
     # The last service report (a start or a check): failures are never swallowed.
     services: list[dict[str, Any]] = field(default_factory=list)
+    # VALUE_CHECKLIST.md's table: rows, verified, blocked, open, and the warnings reading it.
+    values: dict[str, Any] = field(default_factory=dict)
 
 
 def _tally(checklist: Checklist, words: dict[Status, str]) -> Tally:
@@ -131,7 +135,45 @@ def collect(found: sprints.Sprint) -> SprintStatus:
         budget=_budget(_snapshot(found), state, config, live=holder is not None),
         recent=recent_events(found.events_log),
         services=_services(found),
+        values=_values(found),
     )
+
+
+def _values(found: sprints.Sprint) -> dict[str, Any]:
+    """The value table's counts ({} when the sprint has no VALUE_CHECKLIST.md yet).
+
+    Without table rows, loopd's own form (``- [x] **VAL-1**`` items) is counted instead.
+    """
+    table = load_value_table(found.value_checklist, found.relative(found.value_checklist))
+    if not table.exists:
+        return {}
+    counts = asdict(table.counts())
+    items = _value_items(found) if not table.rows else None
+    if items:
+        counts = items
+    return {**counts, "form": "items" if items else "table", "warnings": list(table.warnings)}
+
+
+def _value_items(found: sprints.Sprint) -> dict[str, int] | None:
+    """Counts of loopd's ``VAL-N`` items; None when there are none.
+
+    An unreadable file is None too: the table's warnings already say why.
+    """
+    try:
+        items = Checklist.load(found.value_checklist, DocKind.VALUES)
+    except LoopdError:
+        return None
+    blocked = {item.id for item in items.blocked_values()}
+    done = sum(1 for i in items.items if i.status is Status.DONE and i.id not in blocked)
+    total = len(items.items)
+    if not total:
+        return None
+    return {
+        "rows": total,
+        "verified": done,
+        "blocked": len(blocked),
+        "open": total - done - len(blocked),
+    }
 
 
 def _services(found: sprints.Sprint) -> list[dict[str, Any]]:
@@ -231,6 +273,16 @@ def _counts_line(tally: Tally) -> str:
     return " · ".join(parts) + f"  (of {tally.total})"
 
 
+def _values_line(values: dict[str, Any]) -> str:
+    if not values:
+        return "no VALUE_CHECKLIST.md yet"
+    if not values["rows"]:
+        return "no value rows yet"
+    parts = [f"{values[key]} {key}" for key in ("verified", "blocked", "open") if values[key]]
+    unit = "rows" if values["form"] == "table" else "items"
+    return " · ".join(parts) + f"  (of {values['rows']} {unit})"
+
+
 def _print(status: SprintStatus) -> None:
     rows = [
         ("sprint", f"{status.sprint}  ({status.dir})"),
@@ -242,6 +294,7 @@ def _print(status: SprintStatus) -> None:
         ("gates", f"{' '.join(status.gates) or 'none'}  ({len(status.gates)}/{len(KNOWN_GATES)})"),
         ("tasks", _counts_line(status.tasks)),
         ("tests", _counts_line(status.tests)),
+        ("values", _values_line(status.values)),
         ("next task", status.next_task or "-"),
         ("next test", status.next_test or "-"),
     ]
@@ -260,6 +313,7 @@ def _print(status: SprintStatus) -> None:
     for role, totals in status.agents.items():
         rows.append((f"agent {role}", _agent_line(totals)))
     rows.append(("updated", status.updated or "-"))
+    rows.extend(("warning", warning) for warning in status.values.get("warnings", []))
     for label, value in rows:
         click.echo(f"{label:<10} {value}")
     if status.recent:

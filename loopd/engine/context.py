@@ -31,7 +31,7 @@ from loopd.engine import checkpoint
 from loopd.engine.ports import Agents, Git, Services, ServiceSnapshot, TestEngine
 from loopd.errors import LoopdError
 from loopd.events import EventLog
-from loopd.prompting import ROLE_FOR_PROMPT, PromptContext, render
+from loopd.prompting import ROLE_FOR_PROMPT, PromptContext, render_prompt
 from loopd.sprint import Sprint
 from loopd.state import LoopState, save_state
 
@@ -76,6 +76,8 @@ class Context:
     base: Usage = field(init=False)
     started_at: str = field(init=False)
     _asks: int = field(default=0, init=False, repr=False)
+    # Template warnings already told in this process: once each, not on every call.
+    _warned: set[str] = field(default_factory=set, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.begin_run(self.started_monotonic or None)
@@ -250,12 +252,15 @@ class Context:
             return checkpoint.replayed(recorded, self.sprint.repo)
         self.check_budgets()
         try:
-            text = render(
+            rendered = render_prompt(
                 prompt, self.prompt_context(vrc=vrc, **fields), self.sprint, self.sprint.repo
             )
         except LoopdError as exc:
             raise StopLoop(f"prompt template error: {exc}") from exc
-        result = self.agents.call(dataclasses.replace(request, prompt=text))
+        for warning in set(rendered.warnings) - self._warned:
+            self._warned.add(warning)
+            self.note(f"warning: {warning}", prompt=prompt)
+        result = self.agents.call(dataclasses.replace(request, prompt=rendered.text))
         spent = self.state.bump("agent_calls").add_cost(result.cost_usd or 0.0)
         # A call that differs from the recorded one: the rest of the record is stale.
         stale = _later_asks(entries, self._asks) if recorded else []

@@ -1,4 +1,4 @@
-"""Prompt templates: lookup across sprint/repo/default layers, context, rendering.
+"""Prompt templates: lookup across sprint/repo/loop-v2/default layers, context, rendering.
 
 Callers need only this package: :func:`render` a prompt name with a
 :class:`PromptContext`; :data:`ROLE_FOR_PROMPT` gives the agent's LOOPD_ROLE.
@@ -25,8 +25,10 @@ from loopd.prompting.lookup import (
     TemplateRef,
     find_template,
     list_templates,
+    skipped_templates,
+    template_warnings,
 )
-from loopd.prompting.render import render
+from loopd.prompting.render import Rendered, render, render_prompt
 
 __all__ = [
     "PROMPT_NAMES",
@@ -36,6 +38,7 @@ __all__ = [
     "Paths",
     "Peer",
     "PromptContext",
+    "Rendered",
     "ServiceReport",
     "TaskInfo",
     "TemplateRef",
@@ -46,4 +49,7 @@ __all__ = [
     "list_templates",
     "related_tasks",
     "render",
+    "render_prompt",
+    "skipped_templates",
+    "template_warnings",
 ]

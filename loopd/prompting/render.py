@@ -2,20 +2,24 @@
 
 A fresh Jinja2 Environment per render: templates are small and agent calls
 take minutes, and a cached Environment would keep serving a template after a
-higher-priority file appears.  Includes resolve through the same three
-layers, so a partial can be overridden like a prompt.
+higher-priority file appears.  Includes resolve through the same
+layers, so a partial can be overridden like a prompt.  A loop-v2 prompt
+for fix, test-runner or the final vrc gets loopd's section appended (see
+:mod:`loopd.prompting.legacy`).
 """
 
 from __future__ import annotations
 
 import re
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
 
 from loopd import fsio
 from loopd.errors import LoopdError
+from loopd.prompting import legacy
 from loopd.prompting.context import PromptContext
 from loopd.prompting.lookup import TemplateRef, find_template, layers, shown_path
 from loopd.sprint import Sprint
@@ -23,18 +27,42 @@ from loopd.sprint import Sprint
 _BACKTICKS = re.compile(r"`{3,}")
 
 
+@dataclass(frozen=True)
+class Rendered:
+    """A rendered prompt and the warnings about the template it came from."""
+
+    text: str
+    warnings: tuple[str, ...] = ()
+
+
 def render(name: str, context: PromptContext, sprint: Sprint | None, repo: Path) -> str:
     """Render prompt ``name``; a broken template raises LoopdError at its file:line."""
+    return render_prompt(name, context, sprint, repo).text
+
+
+def render_prompt(name: str, context: PromptContext, sprint: Sprint | None, repo: Path) -> Rendered:
+    """Render prompt ``name``, with the warnings its lookup gave (v3 files skipped ...)."""
     ref = find_template(name, sprint, repo)
-    if ref.kind == "legacy":
-        return render_legacy(fsio.read_text(ref.path), context)
     dirs = [directory for _, directory in layers(sprint, repo)]
-    return _render_jinja(ref, context, dirs, repo)
+    if ref.kind == "jinja":
+        return Rendered(_render_jinja(ref, context, dirs, repo), ref.warnings)
+    text = render_legacy(fsio.read_text(ref.path), context)
+    partial = legacy.appends(name)
+    if partial is not None and (name != "vrc" or context.vrc == "final"):
+        added = _render_jinja(_partial_ref(name, partial, dirs), context, dirs, repo)
+        text = text.rstrip("\n") + "\n\n" + added
+    return Rendered(text, ref.warnings)
 
 
 def render_legacy(text: str, context: PromptContext) -> str:
     """A loop-v2 ``.md`` prompt: only ``{SPRINT}`` and ``{SPRINT_DIR}`` are replaced."""
-    return text.replace("{SPRINT_DIR}", context.sprint_dir).replace("{SPRINT}", context.sprint)
+    return legacy.substitute(text, context.sprint, context.sprint_dir)
+
+
+def _partial_ref(name: str, partial: str, dirs: list[Path]) -> TemplateRef:
+    """The appended partial as a template of the first layer that has it."""
+    path = next((d / partial for d in dirs if (d / partial).is_file()), dirs[-1] / partial)
+    return TemplateRef(name=name, path=path, kind="jinja", layer="default")
 
 
 def fenced(text: str, info: str = "") -> str:
@@ -63,7 +91,7 @@ def environment(dirs: list[Path]) -> jinja2.Environment:
 def _render_jinja(ref: TemplateRef, context: PromptContext, dirs: list[Path], repo: Path) -> str:
     env = environment(dirs)
     try:
-        template = env.get_template(ref.path.name)
+        template = env.get_template(_template_name(ref.path, dirs))
         return template.render(context.variables())
     except jinja2.TemplateSyntaxError as exc:
         filename = exc.filename or str(ref.path)
@@ -73,6 +101,14 @@ def _render_jinja(ref: TemplateRef, context: PromptContext, dirs: list[Path], re
         if where is None:
             raise
         raise _located(_message(exc), where[0], where[1], repo) from None
+
+
+def _template_name(path: Path, dirs: list[Path]) -> str:
+    """``path`` as the loader names it: relative to its layer (a partial sits in a sub-folder)."""
+    for directory in dirs:
+        if path.is_relative_to(directory):
+            return path.relative_to(directory).as_posix()
+    return path.name
 
 
 def _message(exc: Exception) -> str:

@@ -30,6 +30,8 @@ EDITOR_TEMP_PATTERNS: tuple[str, ...] = (
 )
 GIT_DIR = ".git"
 PROMPTS_DIR = "prompts"
+# loop-v2's prompts in a repo it ran on: a lookup layer (loopd.prompting.lookup).
+LOOP_V2_PROMPTS = PurePosixPath("loop-v2", PROMPTS_DIR)
 
 
 class Trigger(enum.Enum):
@@ -79,7 +81,11 @@ def classify(sprint: Sprint, path: Path) -> Trigger | None:
 
 
 def _is_prompt(sprint: Sprint, rel: PurePosixPath) -> bool:
-    roots = (relative(sprint, sprint.prompts_dir), PurePosixPath(RUNTIME_DIR, PROMPTS_DIR))
+    roots = (
+        relative(sprint, sprint.prompts_dir),
+        PurePosixPath(RUNTIME_DIR, PROMPTS_DIR),
+        LOOP_V2_PROMPTS,
+    )
     return any(root is not None and rel.is_relative_to(root) and rel != root for root in roots)
 
 

@@ -65,6 +65,7 @@ def test_list_as_json(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
         "kind": "jinja",
         "path": ".loopd/prompts/vrc.md.j2",
         "role": "vrc",
+        "warnings": [],
     }
     assert entries["test-runner"]["role"] == "test"
 

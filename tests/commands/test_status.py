@@ -118,3 +118,60 @@ def test_work_stashed_off_main_is_shown_with_its_restore_command(
     assert f"stashed    your uncommitted work; restore with: {command}" in shown.out
     assert json.loads(run_cli(repo, "status", "s1", "--json").out)["stashed"] == command
     assert f"restore with `{command}`" in (sprint_dir / "LOOP_STATE.md").read_text()
+
+
+VALUES = """# Value checklist
+
+| # | Deliverable | Value to User | Exists | Works | VALUE | Status |
+|---|-------------|---------------|--------|-------|-------|--------|
+| 1 | Login | users sign in | [x] | [x] | [x] | |
+| 2 | Export | a CSV of orders | [x] | [ ] | [ ] | BLOCKED: B1 |
+| 3 | Search | find an order | [x] | [ ] | [ ] | |
+| 4 | Audit | a log | [x] | [~] |
+"""
+
+
+def test_status_shows_the_value_tables_counts_and_its_odd_rows(
+    repo: Path, sprint_dir: Path
+) -> None:
+    (sprint_dir / "VALUE_CHECKLIST.md").write_text(VALUES)
+    result = run_cli(repo, "status", "s1")
+    assert result.code == 0, result.err
+    assert "values     1 verified · 1 blocked · 2 open  (of 4 rows)" in result.out
+    where = "docs/sprints/s1/VALUE_CHECKLIST.md:8"
+    assert f"warning    {where}: 1 of the table's 3 checkbox columns hold no checkbox" in result.out
+    assert f"warning    {where}: unknown marker [~]; counted as not verified" in result.out
+
+    data = json.loads(run_cli(repo, "status", "s1", "--json").out)
+    values = data["values"]
+    assert {k: values[k] for k in ("rows", "verified", "blocked", "open")} == {
+        "rows": 4, "verified": 1, "blocked": 1, "open": 2,
+    }  # fmt: skip
+    assert len(values["warnings"]) == 2 and values["warnings"][0].startswith(where)
+
+
+def test_status_without_a_value_checklist_says_so(repo: Path, sprint_dir: Path) -> None:
+    assert "values     no VALUE_CHECKLIST.md yet" in run_cli(repo, "status", "s1").out
+    assert json.loads(run_cli(repo, "status", "s1", "--json").out)["values"] == {}
+
+
+def test_status_counts_loopds_value_items_when_there_is_no_table(
+    repo: Path, sprint_dir: Path
+) -> None:
+    (sprint_dir / "VALUE_CHECKLIST.md").write_text(
+        "- [x] **VAL-1**: sign in\n- [B] **VAL-2**: export, BLOCKED: key\n- [ ] **VAL-3**: x\n"
+    )
+    assert (
+        "values     1 verified · 1 blocked · 1 open  (of 3 items)"
+        in run_cli(repo, "status", "s1").out
+    )
+
+
+def test_an_undecodable_value_checklist_is_a_warning_not_a_failed_status(
+    repo: Path, sprint_dir: Path
+) -> None:
+    (sprint_dir / "VALUE_CHECKLIST.md").write_bytes(b"- [x] **VAL-1**: caf\xe9\n")
+    result = run_cli(repo, "status", "s1")
+    assert result.code == 0, result.err
+    assert "values     no value rows yet" in result.out
+    assert "warning    docs/sprints/s1/VALUE_CHECKLIST.md:1: not valid UTF-8" in result.out

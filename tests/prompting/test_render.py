@@ -39,10 +39,10 @@ def test_a_partial_override_changes_the_default_prompts(
 def test_legacy_template_substitutes_only_sprint_names(
     sprint: Sprint, rendered: Render, minimal_context: PromptContext
 ) -> None:
-    legacy = "Sprint {SPRINT} in {SPRINT_DIR}/PLAN.md\r\nKeep {{ this }} and {% that %} {OTHER}\r\n"
+    legacy = "Sprint {SPRINT} in {SPRINT_DIR}/PLAN.md\r\nKeep {{ this }}, {% that %}, ${OTHER}\r\n"
     write(sprint.prompts_dir / "craap.md", "").write_bytes(legacy.encode())
     assert rendered("craap", minimal_context) == (
-        "Sprint s1 in docs/sprints/s1/PLAN.md\r\nKeep {{ this }} and {% that %} {OTHER}\r\n"
+        "Sprint s1 in docs/sprints/s1/PLAN.md\r\nKeep {{ this }}, {% that %}, ${OTHER}\r\n"
     )
 
 

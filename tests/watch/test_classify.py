@@ -25,6 +25,8 @@ def sprint(tmp_path: Path) -> Sprint:
         ("docs/sprints/s1/prompts/build.md", Trigger.PROMPTS),
         ("docs/sprints/s1/prompts/deep/x.md", Trigger.PROMPTS),
         (".loopd/prompts/plan.md", Trigger.PROMPTS),
+        ("loop-v2/prompts/implement.md", Trigger.PROMPTS),  # a prompt edit is no code change
+        ("loop-v2/lib/tests.sh", Trigger.SOURCE),
         ("src/app.py", Trigger.SOURCE),
         ("README.md", Trigger.SOURCE),
         ("docs/sprints/s2/VISION.md", Trigger.SOURCE),  # another sprint's documents

@@ -1,9 +1,14 @@
 """STEP 8: the final vision reality check, and what follows from its verdict.
 
-Delivered -> the loop ends.  Not delivered (or no VISION line: never a
-silent guess): pending tasks -> continue; blocked tasks, some of them BUILD
-tasks -> implement, continue; blocked without -> end (partial); no tasks at
-all -> discover, continue when it found work, else end.
+The verdict is the VRC's own ``VISION: DELIVERED|NOT_DELIVERED`` line.
+Without one (a loop-v2 vrc prompt never asked for it), loop-v2's rule over
+the VALUE_CHECKLIST.md table decides: delivered when it has rows and every
+row is ``[x]`` in every checkbox column; with neither, not delivered.
+
+Delivered -> the loop ends.  Not delivered: pending tasks -> continue;
+blocked tasks, some of them BUILD tasks -> implement, continue; blocked
+without -> end (partial); no tasks at all -> discover, continue when it
+found work, else end.
 
 The branch is checkpointed once decided: a restart after the implement or
 discover call follows the same branch, not the one the changed plan suggests.
@@ -19,33 +24,57 @@ from loopd.engine import stuck
 from loopd.engine.context import Context
 from loopd.engine.steps.value_discovery import invalidate_planning
 from loopd.prompting import as_task
+from loopd.values import ValueTable, load_value_table
 
 VERDICT = re.compile(r"^\s*VISION:\s*(DELIVERED|NOT_DELIVERED)\b", re.MULTILINE)
 GAP = re.compile(r"^\s*GAP:\s*(.+)$", re.MULTILINE)
 IMPLEMENTED = ("BUILD", "INT", "Task")
 
 
-def parse_verdict(text: str) -> tuple[bool, list[str]]:
-    """``(delivered, gaps)`` from the final VRC's output."""
+def parse_verdict(text: str) -> tuple[bool | None, list[str]]:
+    """``(delivered, gaps)`` from the final VRC's output; None: it gave no verdict."""
     verdicts = VERDICT.findall(text)
-    delivered = bool(verdicts) and verdicts[-1] == "DELIVERED"
+    delivered = verdicts[-1] == "DELIVERED" if verdicts else None
     return delivered, [g.strip() for g in GAP.findall(text)]
 
 
+def decide(said: bool | None, table: ValueTable) -> tuple[bool, str | None]:
+    """Whether the vision is delivered, and what decided it when no VISION line did."""
+    if said is not None:
+        return said, None
+    counts = table.counts()
+    if not counts.rows:
+        return False, "no VISION line and no value table"
+    blocked = f", {counts.blocked} blocked" if counts.blocked else ""
+    why = f"no VISION line; value table: {counts.verified} of {counts.rows} rows verified{blocked}"
+    return table.delivered, why
+
+
 def run(ctx: Context) -> str:
-    delivered, gaps = parse_verdict(ctx.ask("vrc", vrc="final").text)
-    branch = ctx.remember("branch", lambda: _branch(ctx, delivered))
-    if branch["name"] == "delivered":
-        ctx.events.append("vision", delivered=True, gaps=gaps)
-        ctx.note("final VRC: vision delivered")
+    said, gaps = parse_verdict(ctx.ask("vrc", vrc="final").text)
+    branch = ctx.remember("branch", lambda: _branch(ctx, said))
+    delivered = branch["name"] == "delivered"
+    ctx.events.append("vision", delivered=delivered, gaps=gaps, why=branch.get("why"))
+    details = [d for d in (branch.get("why"), f"{len(gaps)} gap(s)" if gaps else None) if d]
+    verdict = "vision delivered" if delivered else "vision not delivered"
+    ctx.note(f"final VRC: {verdict}" + (f" ({'; '.join(details)})" if details else ""))
+    if delivered:
         return "finish"
-    ctx.events.append("vision", delivered=False, gaps=gaps)
-    ctx.note("final VRC: vision not delivered" + (f" ({len(gaps)} gap(s))" if gaps else ""))
     return _not_delivered(ctx, branch, gaps)
 
 
-def _branch(ctx: Context, delivered: bool) -> dict[str, Any]:
+def _branch(ctx: Context, said: bool | None) -> dict[str, Any]:
     """Which way the verdict and the plan send the loop (see the module docstring)."""
+    path = ctx.sprint.value_checklist
+    table = load_value_table(path, ctx.sprint.relative(path))
+    delivered, why = decide(said, table)
+    if said is None:
+        for warning in table.warnings:  # the table decided: say what in it was odd
+            ctx.note(f"warning: {warning}")
+    return {**_route(ctx, delivered), "why": why}
+
+
+def _route(ctx: Context, delivered: bool) -> dict[str, Any]:
     if delivered:
         return {"name": "delivered"}
     plan = ctx.plan()
