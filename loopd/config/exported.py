@@ -9,7 +9,8 @@ names in both places.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import os
+from collections.abc import Iterable, Mapping
 
 from loopd.config.schema import BY_BASH, Config
 from loopd.sprint import Sprint
@@ -59,3 +60,15 @@ def setting_variables(config: Config, skip: Iterable[str] = ()) -> dict[str, str
 def agent_variables(config: Config, sprint: Sprint) -> dict[str, str]:
     """What loop-v2 exported to every agent call, with this run's values."""
     return {**sprint_variables(sprint), **setting_variables(config, NOT_EXPORTED)}
+
+
+def process_environ(
+    config: Config, sprint: Sprint, base: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The environment of a service or a check command: what loop-v2's shell had exported.
+
+    Under loop.sh a service's start command and every check ran in the shell that had
+    sourced loop-config.sh, so ``npm run dev -- --port $LOOP_BACKEND_PORT`` worked.
+    """
+    environ = dict(os.environ if base is None else base)
+    return {**environ, **config.exports, **agent_variables(config, sprint)}

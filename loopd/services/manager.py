@@ -11,7 +11,6 @@ fix-service agent) before the next try.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ from pathlib import Path
 from loopd import dockerio, proc
 from loopd.clock import Clock, SystemClock
 from loopd.config import Config
+from loopd.config.exported import process_environ
 from loopd.errors import LoopdError
 from loopd.services import ports
 from loopd.services.detect import detect
@@ -85,7 +85,7 @@ class ServiceManager:
         self.ctx = Context(
             sprint=sprint,
             clock=clock or SystemClock(),
-            environ=dict(os.environ if environ is None else environ),
+            environ=process_environ(config, sprint) if environ is None else dict(environ),
             escalation=escalation or proc.Escalation(),
         )
         self._installed: set[Path] = set()

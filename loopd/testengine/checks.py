@@ -19,7 +19,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from loopd import proc
@@ -73,6 +73,8 @@ class CommandRunner:
     kill_grace: float
     redact: Redactor
     scratch: Path
+    # The base environment of every command (loop-v2's exported variables; see exported.py).
+    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
 
     def run(self, check: Check) -> Observation:
         """Run ``check``'s command and observe it."""
@@ -84,7 +86,7 @@ class CommandRunner:
         done = proc.run(
             ["bash", "-c", check.command],
             cwd=check.cwd,
-            env=_environment(check.item.id, offered),
+            env=_environment(self.environ, check.item.id, offered),
             timeout=self.timeout,
             escalation=proc.Escalation.term_then_kill(self.kill_grace),
         )
@@ -120,8 +122,8 @@ class CommandRunner:
         )
 
 
-def _environment(test_id: str, offered: Path) -> dict[str, str]:
-    env = dict(os.environ)
+def _environment(base: Mapping[str, str], test_id: str, offered: Path) -> dict[str, str]:
+    env = dict(base)
     env.pop("CLAUDECODE", None)
     env["LOOPD_TEST_ID"] = test_id
     env["LOOPD_JUNIT_XML"] = str(offered)

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from loopd.config.exported import process_environ
 from loopd.engine.context import Context
 from loopd.prompting import as_test
 from loopd.redact import Redactor
@@ -47,6 +48,7 @@ class Session:
             kill_grace=self.ctx.config.timeouts.kill_grace,
             redact=self.redact,
             scratch=self.files.run_dir,
+            environ=process_environ(self.ctx.config, self.ctx.sprint),
         )
 
     def observe(

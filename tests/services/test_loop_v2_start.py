@@ -14,6 +14,7 @@ from loopd.sprint import Sprint
 from tests.conftest import need
 from tests.services.conftest import (
     LISTENER,
+    SERVER,
     MakeManager,
     alive,
     free_port,
@@ -114,3 +115,16 @@ def test_makefile_serve_runs_in_the_background(sprint: Sprint, make_manager: Mak
     [record] = manager.ctx.ledger.records()
     assert proc.marked(record.token or "")  # make and its server run on
     assert manager.stop_all() == ("serve: stopped its process group",)
+
+
+def test_a_start_command_sees_what_loop_v2_had_exported(
+    sprint: Sprint, make_manager: MakeManager
+) -> None:
+    """loop.sh started services from the shell that had sourced loop-config.sh."""
+    port = free_port()
+    start = f"{sys.executable} {SERVER} --port $LOOP_BACKEND_PORT"
+    write_services(
+        sprint, f"services:\n  api:\n    port: {port}\n    health: /\n    start: {start}\n"
+    )
+    report = make_manager(settings={"services.backend_port": port}).start_all()
+    assert [(s.name, s.state) for s in report.services] == [("api", "started")]

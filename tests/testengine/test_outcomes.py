@@ -203,3 +203,17 @@ def test_secrets_never_reach_evidence_the_plan_or_the_fixer(repo: Path, sprint_d
     texts.append((project.sprint.runtime / "events.jsonl").read_text())
     assert not [t for t in texts if token in t or "hunter22" in t]
     assert "[REDACTED:SERVICE_TOKEN]" in json.dumps(evidence_files(project))
+
+
+def test_check_commands_see_what_loop_v2_had_exported(repo: Path, sprint_dir: Path) -> None:
+    """Under loop.sh every check ran in the shell that sourced loop-config.sh."""
+    command = (
+        "test $LOOP_BACKEND_PORT = 4321 && test $PLAN_FILE = $SPRINT_DIR/IMPLEMENTATION_PLAN.md"
+    )
+    item = f'- [ ] **BT-001**: env *(cmd: "{command}")*'
+    project = make_project(repo, sprint_dir, plan_of([item]))
+    config = config_for(project, services__backend_port=4321, limits__max_test_fix_attempts=1)
+
+    EvidenceTestEngine().iteration(context(project, config))
+
+    assert project.status("BT-001") is Status.DONE
