@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 import click
@@ -14,18 +14,9 @@ from rich.table import Table
 
 from loopd import dockerio, proc
 from loopd import sprint as sprints
+from loopd.commands.doctor_sprint import Check, SprintReport, sprint_report
 from loopd.config import Config, load_config
 from loopd.errors import LoopdError
-from loopd.services import detect as detect_services
-
-
-@dataclass(frozen=True)
-class Check:
-    name: str
-    required: bool
-    ok: bool
-    detail: str
-    fix: str = ""
 
 
 def _version_of(binary: str, *args: str) -> tuple[bool, str]:
@@ -80,16 +71,13 @@ def _docker() -> list[Check]:
     return [client, Check("docker engine", False, engine.reachable, engine.detail, fix)]
 
 
-def _sprint_checks(repo: Path, sprints_root: str, name: str) -> list[Check]:
+def _sprint(repo: Path, sprints_root: str, name: str, config: Config | None) -> SprintReport:
     try:
         found = sprints.locate(repo, sprints_root, name)
-        warnings = sprints.validate(found)
     except LoopdError as exc:
         fix = exc.hint or f"loopd init {name}"
-        return [Check(f"sprint {name}", True, False, exc.located, fix)]
-    checks = [Check(f"sprint {name}", True, True, found.relative(found.dir))]
-    checks += [Check("ARCHITECTURE.md", False, False, w, "optional") for w in warnings]
-    return checks
+        return SprintReport([Check(f"sprint {name}", True, False, exc.located, fix)], [])
+    return sprint_report(found, config)
 
 
 def _config_check(repo: Path, sprint_obj: sprints.Sprint | None) -> tuple[Check, Config | None]:
@@ -103,22 +91,8 @@ def _config_check(repo: Path, sprint_obj: sprints.Sprint | None) -> tuple[Check,
     return Check("config", True, True, detail), loaded.config
 
 
-def _services_checks(found: sprints.Sprint, config: Config) -> list[Check]:
-    """What ``run``'s start_services would start: the very same detection, warnings included."""
-    try:
-        plan = detect_services(found, config)
-    except LoopdError as exc:
-        return [Check("services", True, False, exc.located, exc.hint or "fix the file named")]
-    source = f" ({found.relative(plan.source)})" if plan.source else ""
-    names = ", ".join(s.name for s in plan.services) or "nothing to start"
-    checks = [Check("services", True, True, f"{plan.orchestration}{source}: {names}")]
-    return checks + [
-        Check("services warning", False, False, w, "see the file named") for w in plan.warnings
-    ]
-
-
-def run_checks(repo: Path, sprints_root: str, sprint: str | None) -> list[Check]:
-    """Every check, in the order they are shown."""
+def run_checks(repo: Path, sprints_root: str, sprint: str | None) -> SprintReport:
+    """Every check, in the order they are shown, and the warnings of the sprint's files."""
     checks = [
         _tool("git", "apt-get install git", "--version"),
         _tool("bash", "apt-get install bash", "--version"),
@@ -130,11 +104,10 @@ def run_checks(repo: Path, sprints_root: str, sprint: str | None) -> list[Check]
     if config is not None:
         checks.append(_agent(config))
     checks += _docker()
-    if sprint is not None:
-        checks += _sprint_checks(repo, sprints_root, sprint)
-    if sprint_obj is not None and config is not None:
-        checks += _services_checks(sprint_obj, config)
-    return checks
+    if sprint is None:
+        return SprintReport(checks, [])
+    found = _sprint(repo, sprints_root, sprint, config)
+    return SprintReport(checks + found.checks, found.warnings)
 
 
 def _sprint_or_none(repo: Path, sprints_root: str, name: str | None) -> sprints.Sprint | None:
@@ -161,13 +134,20 @@ def _print_table(checks: list[Check], emit: Callable[[Table], None]) -> None:
 
 def doctor(*, repo: Path, sprints_root: str, sprint: str | None, as_json: bool) -> int:
     """Print the checks; exit 1 when something required is missing."""
-    checks = run_checks(repo, sprints_root, sprint)
+    report = run_checks(repo, sprints_root, sprint)
+    checks = report.checks
     failed = [c for c in checks if c.required and not c.ok]
     if as_json:
-        payload = {"ok": not failed, "checks": [asdict(c) | {"status": _status(c)} for c in checks]}
+        rows = [asdict(c) | {"status": _status(c)} for c in checks]
+        payload = {"ok": not failed, "checks": rows, "warnings": report.warnings}
         click.echo(json.dumps(payload, indent=2))
     else:
         _print_table(checks, Console(soft_wrap=False).print)
+        # One line each, outside the table, so an editor can jump to file:line.
+        if report.warnings:
+            click.echo(f"\n{len(report.warnings)} warning(s): loopd reads these and goes on")
+        for warning in report.warnings:
+            click.echo(f"  {warning}")
         click.echo(
             "\nall required checks passed"
             if not failed

@@ -3,18 +3,25 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 from loopd import dockerio
 from tests.cli import run_cli
 from tests.conftest import need
 
 
+def _report(
+    repo: Path, *args: str, env: dict[str, str] | None = None
+) -> tuple[int, dict[str, Any]]:
+    result = run_cli(repo, "doctor", *args, "--json", env=env)
+    return result.code, json.loads(result.out)
+
+
 def _checks(
     repo: Path, *args: str, env: dict[str, str] | None = None
 ) -> tuple[int, dict[str, dict[str, object]]]:
-    result = run_cli(repo, "doctor", *args, "--json", env=env)
-    data = json.loads(result.out)
-    return result.code, {c["name"]: c for c in data["checks"]}
+    code, data = _report(repo, *args, env=env)
+    return code, {c["name"]: c for c in data["checks"]}
 
 
 def test_all_found_with_a_command_agent(repo: Path, sprint_dir: Path) -> None:
@@ -22,11 +29,13 @@ def test_all_found_with_a_command_agent(repo: Path, sprint_dir: Path) -> None:
     (repo / ".loopd/config.yaml").write_text(
         "agent:\n  backend: command\n  command: cat {prompt_file}\n"
     )
-    code, checks = _checks(repo, "s1")
+    code, data = _report(repo, "s1")
+    checks = {c["name"]: c for c in data["checks"]}
     assert checks["git"]["ok"] and checks["bash"]["ok"] and checks["git repository"]["ok"]
     assert checks["agent (command)"]["ok"]
     assert checks["sprint s1"]["ok"]
-    assert checks["ARCHITECTURE.md"]["status"] == "warning"
+    architecture = "docs/sprints/s1/ARCHITECTURE.md: optional ARCHITECTURE.md not found"
+    assert data["warnings"] == [architecture]
     assert code == 0
 
 
