@@ -40,6 +40,7 @@ STATUS_WORDS = {
     Status.PENDING: "pending",
     Status.BLOCKED: "blocked",
     Status.USER: "user",
+    Status.OTHER: "other",
 }
 TEST_WORDS = {**STATUS_WORDS, Status.DONE: "passed"}
 
