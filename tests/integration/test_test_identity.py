@@ -8,10 +8,12 @@ CLI with a beta plan of such tests.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import yaml
 
+from tests.cli import run_cli
 from tests.integration.sprints import SPRINT, install, loopd, state, text
 
 BETA_PLAN = """# Beta test plan
@@ -54,3 +56,17 @@ def test_a_failing_edge_test_never_ends_in_full_success(repo: Path) -> None:
     assert state(repo).exit_code in (1, 2)
     tests = text(repo, "BETA_TEST_PLAN_v1.md")
     assert "- [x] **SEC-001**" in tests and "- [ ] **EDGE-001**" not in tests
+
+
+def test_status_counts_the_tests_the_engine_runs(repo: Path) -> None:
+    sprint = install(repo, "greeter")
+    (sprint / "BETA_TEST_PLAN_v1.md").write_text(
+        "- [x] **BT-001**: a\n- [ ] **SEC-001**: b\n- [~] **EDGE-001**: c\n"
+        "- [ ] **FIX-BT-001**: a task written here by an agent\n"
+    )
+    result = run_cli(repo, "status", "s1", "--json")
+    assert result.code == 0, result.err
+    tests = json.loads(result.out)["tests"]
+    assert tests["by_status"] == {"passed": 1, "pending": 1, "blocked": 0, "user": 0, "other": 1}
+    assert set(tests["by_kind"]) == {"BT", "SEC", "EDGE"}
+    assert json.loads(result.out)["next_test"] == "SEC-001: b"
