@@ -99,7 +99,10 @@ class Item:
 
     ``block`` is the item line plus its continuation lines (nested items
     included), exactly as in the file, ending with the last non-blank line's
-    line break.  ``span`` is the block's character range in the document text,
+    line break; for a beta-plan test whose block is only its own line, it is
+    loop-v2's window instead (the line and up to 25 more, see spans.py).
+    An ID on several lines is one item: these describe its first line, and
+    ``status`` is pending while any of its lines is.  ``span`` is the block's character range in the document text,
     ``own_span`` the part before the first nested item, ``marker_at`` the
     offset of the marker character.
     """

@@ -21,7 +21,7 @@ from collections.abc import Container
 
 from loopd.checklist import notes
 from loopd.checklist.model import MARKERS
-from loopd.checklist.parser import FIRST_LINE, NEXT_LINE, ODD_TASK, Parsed
+from loopd.checklist.parser import FIRST_LINE, NEXT_LINE, ODD_TASK, STRICT_TASK, Parsed
 from loopd.checklist.spans import Hidden
 from loopd.checklist.taskids import odd_task
 
@@ -73,20 +73,17 @@ def _odd_tasks(parsed: Parsed) -> None:
     if "**Task" not in text:
         return
     for hit in ODD_TASK.finditer(text):
-        line_start = hit.start() if hit.start() == 0 else hit.start() + 1
-        if text.startswith("\ufeff", line_start):
-            line_start += 1
-        n = bisect.bisect_left(parsed.starts, line_start)
-        if n == len(parsed.starts) or parsed.starts[n] != line_start:
-            continue  # not an item line (hidden, or no closing **)
-        match = parsed.matches[n]
+        n = bisect.bisect_right(parsed.starts, hit.start()) - 1
+        match = parsed.matches[n] if n >= 0 else None
+        if match is None or match.start(3) != hit.start() + 2 or STRICT_TASK.fullmatch(match[3]):
+            continue  # not the ID of an item line (hidden, in a title), or Task N.N after all
         inner = match.group(4)
         bold = match.group(3) if inner is None else f"{match.group(3)}: {inner}"
         item_id, title = odd_task(bold)
         parsed.occurrence_ids[n] = item_id
         parsed.titles[n] = title
         message = f'"**{bold}**" is not numbered like Task 3 or Task 3.1: read as task "{item_id}"'
-        parsed.oddities.append((line_start, message))
+        parsed.oddities.append((match.start(1), message))
 
 
 def _markers(parsed: Parsed) -> None:
