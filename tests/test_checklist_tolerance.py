@@ -10,7 +10,7 @@ import pytest
 from loopd.checklist import Checklist, DocKind, Status, edit, is_item_id, sprint_warnings
 from loopd.checklist.taskids import odd_task
 from loopd.sprint import Sprint
-from tests.test_checklist_fuzz import must
+from tests.test_checklist_fuzz import _as_dict, must, read
 
 
 def doc(text: str, kind: DocKind = DocKind.PLAN) -> Checklist:
@@ -214,3 +214,50 @@ def test_sprint_warnings_name_each_file_relative_to_the_repo(tmp_path: Path) -> 
         "the item is neither pending, done nor blocked "
         "(loopd writes [ ] pending, [x] done, [B] blocked, [U] needs a user)",
     ]
+
+
+LOOP_V2 = Path(__file__).parent / "fixtures" / "checklists" / "loop-v2"
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "warnings"),
+    [("IMPLEMENTATION_PLAN.md", DocKind.PLAN, 9), ("BETA_TEST_PLAN_v1.md", DocKind.TEST_PLAN, 4)],
+)
+def test_a_loop_v2_repo_s_checklists_read_like_the_reference(
+    name: str, kind: DocKind, warnings: int
+) -> None:
+    checklist = Checklist.load(LOOP_V2 / name, kind)
+    items, lines = read(checklist.text, kind)
+    assert [_as_dict(item) for item in checklist.items] == items
+    assert [int(w.split(":")[1]) for w in checklist.warnings] == lines
+    assert len(checklist.warnings) == warnings
+
+
+def test_a_loop_v2_repo_s_plan_is_resumed_where_it_stood(tmp_path: Path) -> None:
+    plan_path = tmp_path / "IMPLEMENTATION_PLAN.md"
+    original = (LOOP_V2 / "IMPLEMENTATION_PLAN.md").read_bytes()
+    plan_path.write_bytes(original)
+    plan = Checklist.load(plan_path, DocKind.PLAN)
+    assert must(plan.next_task()).id == "BUILD-003"
+    assert must(plan.get("REG-BT-002")).status is Status.PENDING
+    edit(
+        plan_path,
+        DocKind.PLAN,
+        tmp_path / "lock",
+        lambda c: c.set_status("REG-BT-002", Status.DONE),
+    )
+    written = plan_path.read_bytes()
+    assert written == original.replace(b"- [ ] **REG-BT-002**", b"- [x] **REG-BT-002**")
+
+
+def test_a_loop_v2_repo_s_beta_plan_runs_every_pending_test() -> None:
+    tests = Checklist.load(LOOP_V2 / "BETA_TEST_PLAN_v1.md", DocKind.TEST_PLAN)
+    pending = [(t.id, t.e2e) for t in tests.pending_tests()]
+    assert pending == [
+        ("BT-003", "notes \u203a reload"),
+        ("BT-004", None),
+        ("CP-001", "list \u203a newest first"),
+        ("EDGE-001", None),
+        ("SEC-001", None),
+    ]
+    assert must(tests.get("BT-002")).e2e == "auth \u203a login"

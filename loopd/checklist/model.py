@@ -102,9 +102,9 @@ class Item:
     line break; for a beta-plan test whose block is only its own line, it is
     loop-v2's window instead (the line and up to 25 more, see spans.py).
     An ID on several lines is one item: these describe its first line, and
-    ``status`` is pending while any of its lines is.  ``span`` is the block's character range in the document text,
-    ``own_span`` the part before the first nested item, ``marker_at`` the
-    offset of the marker character.
+    ``status`` is pending while any of its lines is.  ``span`` is the block's
+    character range in the document text, ``own_span`` the part before the
+    first nested item, ``marker_at`` the offset of the marker character.
     """
 
     id: str
