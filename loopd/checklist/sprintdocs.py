@@ -2,26 +2,35 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from loopd import fsio
 from loopd.checklist.document import Checklist
 from loopd.checklist.model import DocKind
 from loopd.sprint import Sprint
 
 
 def sprint_checklists(sprint: Sprint) -> list[Checklist]:
-    """The plan, the beta test plan and the value checklist (a missing one is empty)."""
-    return [
-        Checklist.load(sprint.plan, DocKind.PLAN),
-        Checklist.load(sprint.beta_plan, DocKind.TEST_PLAN),
-        Checklist.load(sprint.value_checklist, DocKind.VALUES),
-    ]
+    """The plan, the beta test plan and the value checklist (a missing one is empty).
+
+    Parsed afresh, not through Checklist.load's cache (which belongs to the
+    loop's thread), so any thread or process may call this.  LoopdError when
+    a file cannot be read at all (not UTF-8, unreadable).
+    """
+    documents = (
+        (sprint.plan, DocKind.PLAN),
+        (sprint.beta_plan, DocKind.TEST_PLAN),
+        (sprint.value_checklist, DocKind.VALUES),
+    )
+    return [Checklist.parse(_text(path), kind, path) for path, kind in documents]
+
+
+def _text(path: Path) -> str:
+    return fsio.read_text(path) if path.exists() else ""
 
 
 def sprint_warnings(sprint: Sprint) -> list[str]:
-    """Every checklist warning of the sprint, ``<path relative to the repo>:<line>: <message>``.
-
-    Cheap when nothing changed since this process last read the files
-    (Checklist.load reuses an unchanged document).
-    """
+    """Every checklist warning of the sprint, ``<path relative to the repo>:<line>: <message>``."""
     return [
         warning
         for checklist in sprint_checklists(sprint)
