@@ -21,7 +21,7 @@ from collections.abc import Container
 
 from loopd.checklist import notes
 from loopd.checklist.model import MARKERS
-from loopd.checklist.parser import FIRST_LINE, NEXT_LINE, ODD_TASK, STRICT_TASK, Parsed
+from loopd.checklist.parser import FIRST_LINE, NEXT_LINE, ODD_TASK_ID, Parsed
 from loopd.checklist.spans import Hidden
 from loopd.checklist.taskids import odd_task
 
@@ -69,14 +69,10 @@ def _unclosed(text: str, position: int) -> str:
 
 def _odd_tasks(parsed: Parsed) -> None:
     """Give ``**Task 3a**``, ``**Task: title**`` and the like their worked-out IDs."""
-    text = parsed.text
-    if "**Task" not in text:
-        return
-    for hit in ODD_TASK.finditer(text):
-        n = bisect.bisect_right(parsed.starts, hit.start()) - 1
-        match = parsed.matches[n] if n >= 0 else None
-        if match is None or match.start(3) != hit.start() + 2 or STRICT_TASK.fullmatch(match[3]):
-            continue  # not the ID of an item line (hidden, in a title), or Task N.N after all
+    ids = "\n".join(parsed.occurrence_ids)
+    for hit in ODD_TASK_ID.finditer(ids):
+        n = ids.count("\n", 0, hit.start())
+        match = parsed.matches[n]
         inner = match.group(4)
         bold = match.group(3) if inner is None else f"{match.group(3)}: {inner}"
         item_id, title = odd_task(bold)
