@@ -85,7 +85,7 @@ class Parsed:
         self.later: dict[int, list[int]] = {}
         self.positions: dict[str, int] = {}
         self.odd_markers = False  # some marker is unknown (and maybe not one character)
-        # (offset, message) of every oddity; lines are counted once, when asked for.
+        # (line, message) of every oddity in file order; (offset, message) while scanning.
         self.oddities: list[tuple[int, str]] = []
         self._kinds: list[str] = []
         # Annotation offsets by key, and the index of the occurrence before each.
