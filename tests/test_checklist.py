@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from loopd.checklist import Checklist, DocKind, Status
-from loopd.errors import LoopdError
 from tests.test_checklist_fuzz import _as_dict, must, reference
 
 FIXTURES = Path(__file__).parent / "fixtures" / "checklists"
@@ -21,13 +20,6 @@ DOCUMENTS = [
 
 def doc(text: str, kind: DocKind = DocKind.PLAN) -> Checklist:
     return Checklist.parse(textwrap.dedent(text).lstrip("\n"), kind)
-
-
-def refusal(text: str, kind: DocKind = DocKind.PLAN) -> LoopdError:
-    with pytest.raises(LoopdError) as raised:
-        Checklist.parse(textwrap.dedent(text).lstrip("\n"), kind, Path("PLAN.md"))
-    assert raised.value.path == Path("PLAN.md")
-    return raised.value
 
 
 @pytest.mark.parametrize(("name", "kind"), DOCUMENTS)
@@ -163,30 +155,37 @@ def test_annotations_with_quotes_case_and_ownership() -> None:
 @pytest.mark.parametrize(
     ("text", "line", "words"),
     [
-        ("- [ ] **BT-001**: a\n- [?] **BT-002**: b\n", 2, "unknown marker [?]"),
+        ("- [ ] **BT-001**: a\n- [?] **BT-002**: b\n", 2, "unknown marker [?] on BT-002: kept"),
         ("- [-] **BT-001**: a\n", 1, "unknown marker [-]"),
         ("- [] **BT-001**: a\n", 1, "unknown marker []"),
-        ("- [ ] **BT-001**: a\n\n- [x] **BT-001**: b\n", 3, "appears twice (first on line 1)"),
-        ('- [ ] **BT-001**: a\n  x *(cmd: "make test\n', 2, 'not closed by ")*'),
-        ("- [ ] **BT-001**: a *(cmd: make)*\n", 1, 'not closed by ")*'),
-        ('- [ ] **BT-001**: a *(E2E: " ")*\n', 1, "E2E annotation on BT-001 is empty"),
-        ('- [ ] **BT-001**: *(cmd: "a")*\n  *(cmd: "b")*\n', 2, "more than one cmd"),
-        ("# T\n\n```\n- [ ] **BT-001**: hidden\n", 3, "never closed"),
-        ("<!--\n- [ ] **BT-001**: hidden\n", 1, "never closed"),
+        ("- [ ] **BT-001**: a\n\n- [x] **BT-001**: b\n", 3, "appears again (first on line 1)"),
+        ('- [ ] **BT-001**: a\n  x *(cmd: "make test\n', 2, 'not closed by ")*" on its line'),
+        ("- [ ] **BT-001**: a *(cmd: make)*\n", 1, 'not closed by ")*" on its line: ignored'),
+        ('- [ ] **BT-001**: a *(E2E: " ")*\n', 1, "E2E annotation on BT-001 is empty: ignored"),
+        ('- [ ] **BT-001**: *(cmd: "a")*\n  *(cmd: "b")*\n', 2, "another cmd annotation"),
+        ("# T\n\n```\n- [ ] **BT-001**: visible\n", 3, "code fence never closed"),
+        ("<!--\n- [ ] **BT-001**: visible\n", 1, "HTML comment never closed"),
+        ("- [ ] **Task 3a**: odd\n", 1, 'read as task "Task 3a"'),
     ],
 )
-def test_malformed_documents_are_refused_with_file_and_line(
+def test_what_loop_v2_left_behind_is_read_with_one_warning_naming_file_and_line(
     text: str, line: int, words: str
 ) -> None:
-    error = refusal(text)
-    assert error.line == line
-    assert words in error.message
-    assert str(error).startswith(f"PLAN.md:{line}: ")
+    # These were refused before: a file loop-v2 could have written is now read.
+    checklist = Checklist.parse(text, DocKind.PLAN, Path("PLAN.md"))
+    (warning,) = checklist.warnings
+    assert warning.startswith(f"PLAN.md:{line}: ")
+    assert words in warning
+    assert checklist.items
 
 
-def test_unclosed_fence_that_hides_no_item_is_fine() -> None:
+def test_unclosed_fence_that_hides_no_item_warns_too() -> None:
     checklist = doc("- [ ] **BT-001**: a\n\n```\nsome code\n")
     assert [item.id for item in checklist.items] == ["BT-001"]
+    assert checklist.warnings == (
+        "<text>:3: code fence never closed: the lines after it are "
+        "read as usual, as loop-v2 read them",
+    )
 
 
 def test_missing_file_is_an_empty_checklist(tmp_path: Path) -> None:
@@ -252,7 +251,13 @@ def test_next_test_is_the_first_pending_test_not_skipped() -> None:
 def test_counts_and_pending_by_kind() -> None:
     checklist = doc(PLAN)
     counts = checklist.counts()
-    assert counts["BUILD"] == {Status.PENDING: 2, Status.DONE: 1, Status.BLOCKED: 1, Status.USER: 0}
+    assert counts["BUILD"] == {
+        Status.PENDING: 2,
+        Status.DONE: 1,
+        Status.BLOCKED: 1,
+        Status.USER: 0,
+        Status.OTHER: 0,
+    }
     assert counts["BT"][Status.PENDING] == 1
     assert set(counts) == {"BUILD", "Task", "INT", "SVC", "BT"}
     assert [item.id for item in checklist.pending(["BUILD", "SVC"])] == [

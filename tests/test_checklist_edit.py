@@ -31,7 +31,7 @@ def test_set_status_changes_exactly_one_character_of_a_large_fixture(
 ) -> None:
     checklist = Checklist.load(FIXTURES / name, kind)
     for item in checklist.items[::37]:
-        for status in Status:
+        for status in (Status.PENDING, Status.DONE, Status.BLOCKED, Status.USER):
             changed = checklist.set_status(item.id, status)
             expected = [] if item.status is status else [item.marker_at]
             assert differing(checklist.text, changed.text) == expected
@@ -115,8 +115,7 @@ def test_appending_an_id_that_exists_anywhere_changes_nothing() -> None:
         ("- [ ] **BUILD-001**: a\n", "not an id", "x", ()),
         ("- [ ] **BUILD-001**: a\n", "FIX-BT-001", "x\n- [ ] **FIX-BT-002**: sneaks in", ()),
         ("- [ ] **BUILD-001**: a\n", "FIX-BT-001", "x", ["- [ ] **BUILD-001**: duplicate"]),
-        ("- [ ] **BUILD-001**: a\n\n```\ncode never closed\n", "FIX-BT-001", "x", ()),
-        ("- [ ] **BUILD-001**: a\n", "FIX-BT-001", 'x *(cmd: "unterminated', ()),
+        ("- [ ] **BUILD-001**: a\n<!--\n", "FIX-BT-001", "x\n-->", ()),
     ],
 )
 def test_append_that_would_not_add_exactly_one_item_is_refused(
@@ -224,6 +223,10 @@ def test_load_reuses_an_unchanged_document_and_sees_any_change(tmp_path: Path) -
     assert must(Checklist.load(plan, DocKind.PLAN).get("BUILD-001")).status is Status.DONE
     written = edit(plan, DocKind.PLAN, tmp_path / "lock", lambda c: c.reset("BUILD-001"))
     assert Checklist.load(plan, DocKind.PLAN) is written
-    plan.write_text("- [ ] **BUILD-001**: a\n- [ ] **BUILD-001**: twice\n")
-    with pytest.raises(LoopdError, match="appears twice"):
-        Checklist.load(plan, DocKind.PLAN)
+    plan.write_text("- [x] **BUILD-001**: a\n- [ ] **BUILD-001**: twice\n")
+    again = Checklist.load(plan, DocKind.PLAN)  # read, not refused
+    assert must(again.get("BUILD-001")).status is Status.PENDING
+    assert again.warnings == (
+        f"{plan}:2: BUILD-001 appears again (first on line 1): one item, pending while any "
+        "of its lines is [ ]; a marker change writes all of them",
+    )

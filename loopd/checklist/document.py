@@ -28,7 +28,8 @@ from loopd.checklist.model import (
     task_kinds,
     tested_kinds,
 )
-from loopd.checklist.parser import Parsed, scan
+from loopd.checklist.parser import Parsed
+from loopd.checklist.reading import scan
 from loopd.errors import LoopdError
 
 _SAYS_BLOCKED = re.compile(r"\bBLOCKED\b")
@@ -77,8 +78,28 @@ class Checklist:
 
     @classmethod
     def parse(cls, text: str, kind: DocKind, path: Path | None = None) -> Checklist:
-        """Parse ``text``; raise LoopdError (``path``, line) on a malformed item."""
-        return cls(path, kind, text, scan(text, path))
+        """Parse ``text``: never refused; what is odd in it is in :attr:`warnings`."""
+        windowed = tested_kinds(kind) if kind is DocKind.TEST_PLAN else frozenset[str]()
+        return cls(path, kind, text, scan(text, windowed))
+
+    @property
+    def has_warnings(self) -> bool:
+        """True when the document has anything odd (cheap: no strings built)."""
+        return bool(self.parsed.oddities)
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """One ``<path>:<line>: <message>`` per oddity of the document, in file order."""
+        return self.warnings_relative_to(None)
+
+    def warnings_relative_to(self, root: Path | None) -> tuple[str, ...]:
+        """:attr:`warnings`, the path shown relative to ``root`` (the repository) when inside it."""
+        if not self.parsed.oddities:
+            return ()
+        shown = "<text>" if self.path is None else str(self.path)
+        if self.path is not None and root is not None and self.path.is_relative_to(root):
+            shown = self.path.relative_to(root).as_posix()
+        return tuple(f"{shown}:{line}: {message}" for line, message in self.parsed.oddities)
 
     @classmethod
     def load(cls, path: Path, kind: DocKind) -> Checklist:
@@ -102,11 +123,11 @@ class Checklist:
 
     def _item(self, n: int) -> Item:
         parsed, text = self.parsed, self.text
-        record, start, marker_at = parsed.record(n), parsed.starts[n], parsed.marker_at(n)
+        record, start, marker_at = parsed.record(n), parsed.start(n), parsed.marker_at(n)
         return Item(
             id=parsed.ids[n],
             kind=kind_of(parsed.ids[n]),
-            status=MARKERS[text[marker_at]],
+            status=self._status(n),
             text=record.text,
             line=record.line,
             block=text[start : record.end],
@@ -122,9 +143,21 @@ class Checklist:
         position = self.parsed.positions.get(item_id)
         return None if position is None else self._item(position)
 
+    def _status(self, n: int) -> Status:
+        parsed = self.parsed
+        if parsed.first is None and not parsed.odd_markers:
+            return MARKERS[self.text[parsed.marker_at(n)]]
+        return _folded([self._marker(o) for o in parsed.occurrences(n)])
+
+    def _marker(self, occurrence: int) -> Status:
+        low, high = self.parsed.marker_span(occurrence)
+        return MARKERS.get(self.text[low:high], Status.OTHER)
+
     def _statuses(self) -> list[Status]:
         text, parsed = self.text, self.parsed
-        return [MARKERS[text[parsed.marker_at(n)]] for n in range(len(parsed))]
+        if parsed.first is None and not parsed.odd_markers:
+            return [MARKERS[text[parsed.marker_at(n)]] for n in range(len(parsed))]
+        return [self._status(n) for n in range(len(parsed))]
 
     def _where(self, kinds: Container[str] | None, status: Status | None = None) -> list[int]:
         """Positions of items of these kinds (all when None) and this status (any when None)."""
@@ -148,6 +181,10 @@ class Checklist:
         """Pending items in file order, of the given kinds (all kinds when None)."""
         wanted = None if kinds is None else frozenset(kinds)
         return [self._item(n) for n in self._where(wanted, Status.PENDING)]
+
+    def pending_tests(self) -> list[Item]:
+        """Pending tests in file order: what the test engine runs and completion waits for."""
+        return [self._item(n) for n in self._where(tested_kinds(self.kind), Status.PENDING)]
 
     def tasks(self) -> list[Item]:
         """Items that are tasks in this kind of document (INT only in a plan)."""
@@ -189,15 +226,32 @@ class Checklist:
         if status is Status.DONE:
             return False
         own_end = self.parsed.bounds(n)[1]
-        return _SAYS_BLOCKED.search(self.text, self.parsed.starts[n], own_end) is not None
+        return _SAYS_BLOCKED.search(self.text, self.parsed.start(n), own_end) is not None
 
     def set_status(self, item_id: str, status: Status) -> Checklist:
-        """A copy with ``item_id``'s marker set to ``status``; only that character changes."""
-        at = self.parsed.marker_at(self._position(item_id))
-        if MARKERS[self.text[at]] is status:
+        """A copy with ``item_id``'s marker set to ``status``; only marker characters change.
+
+        An ID on several lines has every line's marker set, so they agree.
+        An unknown marker (``[~]``, or not one character) is replaced whole.
+        """
+        if status is Status.OTHER:
+            raise ValueError("Status.OTHER is read, never written")
+        occurrences = self.parsed.occurrences(self._position(item_id))
+        markers = [self._marker(o) for o in occurrences]
+        if all(marker is status for marker in markers):
             return self
-        # Same length, so every parsed offset still holds.
-        return replace(self, text=f"{self.text[:at]}{status.value}{self.text[at + 1 :]}")
+        if Status.OTHER not in markers:
+            # Same length, so every parsed offset (and every warning) still holds.
+            text = self.text
+            for occurrence in occurrences:
+                at = self.parsed.marker_span(occurrence)[0]
+                text = f"{text[:at]}{status.value}{text[at + 1 :]}"
+            return replace(self, text=text)
+        spans = [self.parsed.marker_span(o) for o in occurrences]
+        text = self.text
+        for low, high in reversed(spans):
+            text = f"{text[:low]}{status.value}{text[high:]}"
+        return Checklist.parse(text, self.kind, self.path)
 
     def reset(self, item_id: str) -> Checklist:
         """A copy with ``item_id`` pending again."""
@@ -226,14 +280,14 @@ class Checklist:
 
     def _check_appended(self, result: Checklist, item_id: str, line: int) -> None:
         added = result.get(item_id)
-        grew = len(result.parsed) == len(self.parsed) + 1
+        grew = len(result.parsed.starts) == len(self.parsed.starts) + 1  # one more item line
         if added is None or added.line != line or not grew:
             raise LoopdError(
                 f"appending {item_id} would not add exactly one item",
                 path=self.path,
                 line=line,
-                hint="the text or details contain a checklist item, or the file ends in an "
-                "open code fence or comment",
+                hint="the text or details contain a checklist item line, or the file ends "
+                "inside a code fence or comment",
             )
 
     def _position(self, item_id: str) -> int:
@@ -241,6 +295,11 @@ class Checklist:
         if position is None:
             raise LoopdError(f"no item {item_id} in this document", path=self.path)
         return position
+
+
+def _folded(markers: list[Status]) -> Status:
+    """The status of an item on several lines: pending while any line is, else the first's."""
+    return Status.PENDING if Status.PENDING in markers else markers[0]
 
 
 def _newline_of(text: str) -> str:

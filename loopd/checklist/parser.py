@@ -1,12 +1,19 @@
-"""Reading a checklist document: its items, checked, and where each item's block is.
+"""Reading a checklist document: its items, where each item's block is, and what is odd.
 
-Parsing has two halves.  The eager half finds the item lines and checks the
-whole document (markers, duplicate IDs, annotations, unclosed fences), so a
-malformed file is refused before anything is written.  The lazy half works
-out each item's block, line number, text and annotation values the first
-time they are asked for; an edit that only flips a marker never needs them.
-Both halves are regular expressions over the whole text, not a Python loop
-over its lines: loopd re-reads a document under its lock before every edit.
+Parsing has two halves.  The eager half finds the item lines and notes every
+oddity of the document as a warning (an unknown marker, an ID seen again, an
+odd ``**Task...**`` ID, a fence never closed, a repeated, empty or wrapped
+annotation); nothing a file loop-v2 could have written is refused.  The lazy
+half works out each item's block, line number, text and annotation values
+the first time they are asked for; an edit that only flips a marker never
+needs them.  Both halves are regular expressions over the whole text, not a
+Python loop over its lines: loopd re-reads a document under its lock before
+every edit.
+
+An item is one ID.  When an ID appears on several item lines (loop-v2
+appends ``REG-<test>`` tasks again and again), the first line is the item
+(its line, block and text) and the later ones are its other occurrences:
+see :class:`Parsed`.
 """
 
 from __future__ import annotations
@@ -14,34 +21,27 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
-from pathlib import Path
+from collections.abc import Container
 from typing import NamedTuple
 
-from loopd.checklist.model import ID_PATTERN, MARKERS, kind_of
-from loopd.checklist.spans import Hidden, block_end, indent_width, trim
-from loopd.errors import LoopdError
+from loopd.checklist import notes
+from loopd.checklist.model import ID_PATTERN, kind_of
+from loopd.checklist.spans import Hidden, block_end, indent_width, line_end, trim, window_end
 
+# Group 3 is the ID; "Task" followed by anything (Task 3a, Task: title) is read too.
 _ITEM = (
-    r"([ \t]*)(?:[-*+][ \t]+\[([^\]\r\n]{0,3})\][ \t]+\*\*(" + ID_PATTERN + r")"
+    r"([ \t]*)(?:[-*+][ \t]+\[([^\]\r\n]{0,3})\][ \t]+\*\*"
+    r"(" + ID_PATTERN + r"|Task(?![a-z])[^*\r\n]*?)"
     r"(?::\*\*|\*\*|:[ \t]+([^*\r\n]*?)\*\*)([^\n]*)"
     r"|(```|~~~|<!--))"  # group 6: a fence or comment may start here
 )
 # One pass finds item lines and fence/comment openers; a literal "\n" first lets
 # the regex engine jump from line to line.  A byte-order mark may precede line 1.
-_FIRST_LINE = re.compile("\ufeff?" + _ITEM)
-_NEXT_LINE = re.compile("\n" + _ITEM)
-_KEYS = ("E2E", "cmd")
-_NOTE = {
-    "E2E": re.compile(r'\*\([eE]2[eE][ \t]*:[ \t]*"([^\n]*?)"\)\*'),
-    "cmd": re.compile(r'\*\([cC][mM][dD][ \t]*:[ \t]*"([^\n]*?)"\)\*'),
-}
-# The start of any annotation: group 1 is set for E2E (else it is cmd); group 2 (empty)
-# is set when it is malformed: no closing ")* on its line, or only blanks before it.
-_ANY_NOTE = re.compile(
-    r"\*\((?:([eE]2[eE])|[cC][mM][dD])[ \t]*:"
-    r'(?:(?=[ \t]*"[^\n]*"\)\*)(?![ \t]*"[^\S\n]*"\)\*)|())'
-)
-_MARKER_HINT = "use [ ] pending, [x] done, [B] blocked or [U] needs a user"
+FIRST_LINE = re.compile("\ufeff?" + _ITEM)
+NEXT_LINE = re.compile("\n" + _ITEM)
+# Among the IDs of the item lines, one per line: a Task that is not Task N.N (none in most
+# documents; searched at C speed instead of a Python loop over the IDs).
+ODD_TASK_ID = re.compile(r"^Task(?! \d+(?:\.\d+)*$)", re.MULTILINE)
 
 
 class Record(NamedTuple):
@@ -56,21 +56,40 @@ class Record(NamedTuple):
 
 
 class Parsed:
-    """Item offsets of one text, plus a cache of their records.
+    """Item lines of one text, plus a cache of their records.
+
+    Occurrences are the item lines in file order (``matches``, ``starts``);
+    items are the distinct IDs in order of first appearance (``ids``).
+    ``first[i]`` is item ``i``'s first occurrence (None when no ID repeats:
+    then items and occurrences are the same), ``later[i]`` its other ones.
+
+    ``windowed``: item kinds whose block, when it is only the item's own line,
+    is loop-v2's test window instead (the tests of a beta test plan).
 
     A marker edit keeps every offset, so the edited document shares this.
     """
 
-    def __init__(self, text: str, matches: list[re.Match[str]], hidden: Hidden) -> None:
+    def __init__(
+        self, text: str, matches: list[re.Match[str]], hidden: Hidden, windowed: Container[str]
+    ) -> None:
         self.text = text
         self.hidden = hidden
         self.matches = matches
-        self.ids = [match.group(3) for match in matches]
+        self.windowed = windowed
         self.starts = [match.start(1) for match in matches]
-        self.positions = dict(zip(self.ids, range(len(self.ids)), strict=True))
+        # The ID of each occurrence; the same list as ``ids`` when no ID repeats.
+        self.occurrence_ids = [match.group(3) for match in matches]
+        self.ids = self.occurrence_ids
+        self.titles: dict[int, str] = {}  # occurrence -> title, for odd Task lines
+        self.first: list[int] | None = None
+        self.later: dict[int, list[int]] = {}
+        self.positions: dict[str, int] = {}
+        self.odd_markers = False  # some marker is unknown (and maybe not one character)
+        # (line, message) of every oddity in file order; (offset, message) while scanning.
+        self.oddities: list[tuple[int, str]] = []
         self._kinds: list[str] = []
-        # Annotation offsets by key, and the index of the item line before each.
-        self.notes: dict[str, tuple[list[int], list[int]]] = {key: ([], []) for key in _KEYS}
+        # Annotation offsets by key, and the index of the occurrence before each.
+        self.notes: dict[str, tuple[list[int], list[int]]] = {key: ([], []) for key in notes.KEYS}
         self._records: dict[int, Record] = {}
         self._bounds: dict[int, tuple[int, int]] = {}
         self._lines: list[int] = []
@@ -81,169 +100,106 @@ class Parsed:
 
     @property
     def kinds(self) -> list[str]:
-        """Kind of each item, in file order."""
+        """Kind of each item, in order."""
         if len(self._kinds) != len(self.ids):
             self._kinds = [kind_of(item_id) for item_id in self.ids]
         return self._kinds
 
+    def occurrence(self, n: int) -> int:
+        """Item ``n``'s first occurrence."""
+        return n if self.first is None else self.first[n]
+
+    def occurrences(self, n: int) -> list[int]:
+        """Every occurrence of item ``n``, in file order."""
+        first = self.occurrence(n)
+        return [first, *self.later[n]] if n in self.later else [first]
+
+    def start(self, n: int) -> int:
+        """Offset of item ``n``'s line."""
+        return self.starts[self.occurrence(n)]
+
     def marker_at(self, n: int) -> int:
-        """Offset of item ``n``'s marker character."""
-        return self.matches[n].start(2)
+        """Offset of item ``n``'s marker (of its first occurrence)."""
+        return self.matches[self.occurrence(n)].start(2)
+
+    def marker_span(self, occurrence: int) -> tuple[int, int]:
+        """Where an occurrence's marker is: it may be empty or longer than one character."""
+        return self.matches[occurrence].span(2)
 
     def record(self, n: int) -> Record:
         """Line, block end, own end, text and annotations of item ``n``."""
-        cached = self._records.get(n)
+        occurrence = self.occurrence(n)
+        cached = self._records.get(occurrence)
         if cached is None:
-            cached = self._records[n] = self._layout(n)
+            cached = self._records[occurrence] = self._layout(occurrence)
         return cached
 
-    def _line(self, n: int) -> int:
+    def line(self, occurrence: int) -> int:
+        """1-based line of an occurrence."""
         if not self._lines:
             bounds = itertools.pairwise([0, *self.starts])
             counts = (self.text.count("\n", a, b) for a, b in bounds)
             self._lines = [1 + total for total in itertools.accumulate(counts)]
-        return self._lines[n]
+        return self._lines[occurrence]
 
     def bounds(self, n: int) -> tuple[int, int]:
         """End of item ``n``'s block, and of its own lines (before its first nested item)."""
-        cached = self._bounds.get(n)
+        return self.occurrence_bounds(self.occurrence(n))
+
+    def occurrence_bounds(self, occurrence: int) -> tuple[int, int]:
+        cached = self._bounds.get(occurrence)
         if cached is None:
-            text, start = self.text, self.starts[n]
+            text, start = self.text, self.starts[occurrence]
             if self._last_line_end < 0:
                 self._last_line_end = trim(text, 0, len(text))
-            width = indent_width(self.matches[n].group(1))
+            width = indent_width(self.matches[occurrence].group(1))
             end = block_end(text, self.hidden, start, width, self._last_line_end)
-            child = self.starts[n + 1] if n + 1 < len(self.starts) else end
-            cached = self._bounds[n] = end, trim(text, start, child) if child < end else end
+            following = occurrence + 1
+            child = self.starts[following] if following < len(self.starts) else end
+            cached = end, trim(text, start, child) if child < end else end
+            self._bounds[occurrence] = cached
         return cached
 
-    def _layout(self, n: int) -> Record:
-        end, own_end = self.bounds(n)
-        e2e, cmd = self._value("E2E", n, own_end), self._value("cmd", n, own_end)
-        return Record(self._line(n), end, own_end, _text(self.matches[n]), e2e, cmd)
+    def reach(self, occurrence: int) -> tuple[int, int]:
+        """Block end and own end as the item is read: loop-v2's window for a one-line test."""
+        end, own_end = self.occurrence_bounds(occurrence)
+        if not self.windowed:
+            return end, own_end  # not a beta test plan
+        start = self.starts[occurrence]
+        if end <= line_end(self.text, start) and self._is_windowed(occurrence):
+            window = window_end(self.text, start)
+            following = occurrence + 1
+            if following < len(self.starts) and self.starts[following] < window:
+                window = trim(self.text, start, self.starts[following])  # the next item's line
+            end = own_end = max(end, window)
+        return end, own_end
 
-    def _value(self, key: str, n: int, own_end: int) -> str | None:
+    def _is_windowed(self, occurrence: int) -> bool:
+        return kind_of(self.occurrence_ids[occurrence]) in self.windowed
+
+    def _layout(self, occurrence: int) -> Record:
+        end, own_end = self.reach(occurrence)
+        e2e = self.note_value("E2E", occurrence, own_end)
+        cmd = self.note_value("cmd", occurrence, own_end)
+        text = _text(self.matches[occurrence], self.titles.get(occurrence))
+        return Record(self.line(occurrence), end, own_end, text, e2e, cmd)
+
+    def note_value(self, key: str, occurrence: int, own_end: int) -> str | None:
+        """The first readable annotation of ``key`` in an occurrence's own lines."""
         positions, owners = self.notes[key]
-        first = bisect.bisect_left(owners, n)
-        if first == len(owners) or owners[first] != n or positions[first] >= own_end:
-            return None
-        match = _NOTE[key].match(self.text, positions[first])
-        assert match is not None  # checked when parsed
-        return match.group(1)
+        k = bisect.bisect_left(owners, occurrence)
+        while k < len(owners) and owners[k] == occurrence and positions[k] < own_end:
+            found = notes.value(self.text, key, positions[k])
+            if found is not None:
+                return found
+            k += 1
+        return None
 
 
-def _text(match: re.Match[str]) -> str:
+def _text(match: re.Match[str], title: str | None) -> str:
     """What follows the bold ID (and, for ``**ID: title**``, the title), minus the colon."""
-    inner, rest = match.group(4), match.group(5).strip()
+    inner = title if title is not None else match.group(4)
+    rest = match.group(5).strip()
     if rest.startswith(":"):
         rest = rest[1:].lstrip()
     return " ".join(part for part in ((inner or "").strip(), rest) if part)
-
-
-class _Checker:
-    """The eager half: finds item lines and refuses a malformed document."""
-
-    def __init__(self, text: str, path: Path | None) -> None:
-        self.text = text
-        self.path = path
-
-    def fail(self, message: str, position: int, hint: str | None = None) -> LoopdError:
-        line = self.text.count("\n", 0, position) + 1
-        return LoopdError(message, path=self.path, line=line, hint=hint)
-
-    def lines(self) -> tuple[list[re.Match[str]], Hidden]:
-        """Item lines outside code fences and comments, and those fences and comments."""
-        text = self.text
-        first = _FIRST_LINE.match(text)
-        matches = ([first] if first else []) + list(_NEXT_LINE.finditer(text))
-        items = [match for match in matches if match.start(6) < 0]
-        if len(items) == len(matches):
-            return items, Hidden(text, [])
-        hidden = Hidden(text, [match.start(6) for match in matches if match.start(6) >= 0])
-        return self.visible(items, hidden), hidden
-
-    def visible(self, items: list[re.Match[str]], hidden: Hidden) -> list[re.Match[str]]:
-        starts = [match.start(1) for match in items]
-        hidden_items: set[int] = set()
-        for low, high in hidden.spans:
-            first, last = bisect.bisect_left(starts, low), bisect.bisect_left(starts, high)
-            if first < last and low == hidden.unclosed:
-                line = self.text.count("\n", 0, starts[first]) + 1
-                message = f"code fence or comment never closed: it hides the item on line {line}"
-                raise self.fail(message, low - 1)
-            hidden_items.update(range(first, last))
-        if not hidden_items:
-            return items
-        return [match for n, match in enumerate(items) if n not in hidden_items]
-
-    def markers(self, matches: list[re.Match[str]]) -> None:
-        if {match.group(2) for match in matches}.issubset(MARKERS):
-            return
-        bad = next(match for match in matches if match.group(2) not in MARKERS)
-        message = f"unknown marker [{bad.group(2)}] on {bad.group(3)}"
-        raise self.fail(message, bad.start(1), _MARKER_HINT)
-
-    def unique(self, parsed: Parsed) -> None:
-        if len(parsed.positions) == len(parsed):
-            return
-        seen: dict[str, int] = {}
-        for item_id, start in zip(parsed.ids, parsed.starts, strict=True):
-            if item_id in seen:
-                first = self.text.count("\n", 0, seen[item_id]) + 1
-                raise self.fail(f"{item_id} appears twice (first on line {first})", start)
-            seen[item_id] = start
-
-    def notes(self, parsed: Parsed) -> None:
-        """Find annotations; refuse a malformed one, or two of a kind, in an item's own lines."""
-        if not parsed.starts:
-            return
-        text, starts = self.text, parsed.starts
-        matches = [
-            match
-            for low, high in parsed.hidden.visible(starts[0], len(text))
-            for match in _ANY_NOTE.finditer(text, low, high)
-        ]
-        for match in (match for match in matches if match.start(2) >= 0):
-            self.malformed(parsed, match.start())
-        e2e = [match.start() for match in matches if match.start(1) >= 0]
-        cmd = [match.start() for match in matches if match.start(1) < 0]
-        for key, positions in zip(_KEYS, (e2e, cmd), strict=True):
-            owners = [
-                owner - 1 for owner in map(bisect.bisect_right, itertools.repeat(starts), positions)
-            ]
-            parsed.notes[key] = positions, owners
-            if len(set(owners)) < len(owners):
-                self.repeated(parsed, key)
-
-    def malformed(self, parsed: Parsed, at: int) -> None:
-        owner = bisect.bisect_right(parsed.starts, at) - 1
-        if at >= parsed.bounds(owner)[1]:
-            return  # not in an item's own lines: loopd never reads it
-        key = "E2E" if self.text[at + 2] in "eE" else "cmd"
-        value = _NOTE[key].match(self.text, at)
-        problem = "empty" if value else 'not closed by ")* on its line'
-        raise self.fail(
-            f"{key} annotation on {parsed.ids[owner]} is {problem}",
-            at,
-            f'write *({key}: "...")* on one line',
-        )
-
-    def repeated(self, parsed: Parsed, key: str) -> None:
-        seen: set[int] = set()
-        for at, owner in zip(*parsed.notes[key], strict=True):
-            if at >= parsed.bounds(owner)[1]:
-                continue
-            if owner in seen:
-                raise self.fail(f"{parsed.ids[owner]} has more than one {key} annotation", at)
-            seen.add(owner)
-
-
-def scan(text: str, path: Path | None = None) -> Parsed:
-    """Parse ``text``; raise LoopdError naming ``path`` and the line if it is malformed."""
-    checker = _Checker(text, path)
-    matches, hidden = checker.lines()
-    checker.markers(matches)
-    parsed = Parsed(text, matches, hidden)
-    checker.unique(parsed)
-    checker.notes(parsed)
-    return parsed

@@ -46,13 +46,15 @@ class Hidden:
     """Fenced code blocks and HTML comments, where nothing is an item.
 
     ``spans`` are their interiors: from the line after the opening line to
-    the end of the closing line, or of the text when never closed.
+    the end of the closing line.  A fence or comment never closed hides
+    nothing (loop-v2 greps lines regardless of fences); ``unclosed`` lists
+    where each such opener is, for a warning.
     """
 
     def __init__(self, text: str, openers: list[int]) -> None:
         """``openers``: sorted offsets of ```, ~~~ or <!-- that begin a line after indentation."""
         self.spans: list[tuple[int, int]] = []
-        self.unclosed = -1  # interior start of a fence/comment never closed
+        self.unclosed: list[int] = []
         covered = 0
         for position in openers:
             if position >= covered:
@@ -69,7 +71,8 @@ class Hidden:
             return opener_end
         end, closed = span
         if not closed:
-            self.unclosed = opener_end
+            self.unclosed.append(position)
+            return opener_end
         self.spans.append((opener_end, end))
         return end
 
@@ -166,3 +169,19 @@ def block_end(text: str, hidden: Hidden, start: int, width: int, last_line_end: 
         else:
             return match.start() + 1
     return last_line_end
+
+
+# loop-v2's test block (lib/tests.sh extract_test_block): the item line and up to this many
+# lines after it, ended by a line starting ``- [``, ``###`` or ``---``.
+WINDOW_LINES = 25
+_WINDOW_STOP = ("- [", "###", "---")
+
+
+def window_end(text: str, start: int) -> int:
+    """End of loop-v2's window for the item line at ``start``, trailing blank lines excluded."""
+    end = line_end(text, start)
+    for _ in range(WINDOW_LINES):
+        if end >= len(text) or text.startswith(_WINDOW_STOP, end):
+            break
+        end = line_end(text, end)
+    return trim(text, start, end)

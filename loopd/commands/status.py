@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ import click
 
 from loopd import daemon
 from loopd import sprint as sprints
-from loopd.checklist import Checklist, DocKind, Item, Status
+from loopd.checklist import Checklist, DocKind, Item, Status, tested_kinds
 from loopd.config import Config, load_config
 from loopd.errors import LoopdError
 from loopd.events import totals_by_role
@@ -42,6 +42,7 @@ STATUS_WORDS = {
     Status.PENDING: "pending",
     Status.BLOCKED: "blocked",
     Status.USER: "user",
+    Status.OTHER: "other",
 }
 TEST_WORDS = {**STATUS_WORDS, Status.DONE: "passed"}
 
@@ -83,10 +84,15 @@ class SprintStatus:
     values: dict[str, Any] = field(default_factory=dict)
 
 
-def _tally(checklist: Checklist, words: dict[Status, str]) -> Tally:
+def _tally(
+    checklist: Checklist, words: dict[Status, str], kinds: Container[str] | None = None
+) -> Tally:
+    """By status and kind, of the items of ``kinds`` (all when None)."""
     by_status = dict.fromkeys(words.values(), 0)
     by_kind: dict[str, dict[str, int]] = {}
     for kind, counts in checklist.counts().items():
+        if kinds is not None and kind not in kinds:
+            continue
         by_kind[kind] = {words[s]: n for s, n in counts.items() if n}
         for status, n in counts.items():
             by_status[words[status]] += n
@@ -123,7 +129,8 @@ def collect(found: sprints.Sprint) -> SprintStatus:
         updated=state.updated.isoformat() if state.updated else None,
         stop_reason=state.stop_reason,
         tasks=_tally(plan, STATUS_WORDS),
-        tests=_tally(tests, TEST_WORDS),
+        # The tests the test engine runs and completion waits for, and only those.
+        tests=_tally(tests, TEST_WORDS, tested_kinds(DocKind.TEST_PLAN)),
         next_task=_describe(plan.next_task()),
         next_test=_describe(tests.next_test()),
         agents={role: asdict(t) for role, t in _agent_totals(found).items()},

@@ -76,8 +76,10 @@ class Context:
     base: Usage = field(init=False)
     started_at: str = field(init=False)
     _asks: int = field(default=0, init=False, repr=False)
-    # Template warnings already told in this process: once each, not on every call.
+    # Checklist and template warnings already noted in this run: each is told once,
+    # not on every re-read or call.
     _warned: set[str] = field(default_factory=set, init=False, repr=False)
+    _last_checked: dict[DocKind, Checklist] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.begin_run(self.started_monotonic or None)
@@ -86,6 +88,7 @@ class Context:
         """A run of the loop begins (a daemon re-running after a change starts another)."""
         self.started_monotonic = self.clock.monotonic() if monotonic is None else monotonic
         self.started_at = self.clock.now().isoformat(timespec="seconds")
+        self._warned, self._last_checked = set(), {}
         self.base = Usage(
             agent_calls=self.state.counter("agent_calls"),
             cost_usd=self.state.cost_usd,
@@ -193,19 +196,30 @@ class Context:
 
     # ---- checklists --------------------------------------------------------
     def plan(self) -> Checklist:
-        return Checklist.load(self.sprint.plan, DocKind.PLAN)
+        return self._checked(Checklist.load(self.sprint.plan, DocKind.PLAN))
 
     def tests(self) -> Checklist:
-        return Checklist.load(self.sprint.beta_plan, DocKind.TEST_PLAN)
+        return self._checked(Checklist.load(self.sprint.beta_plan, DocKind.TEST_PLAN))
 
     def values(self) -> Checklist:
-        return Checklist.load(self.sprint.value_checklist, DocKind.VALUES)
+        return self._checked(Checklist.load(self.sprint.value_checklist, DocKind.VALUES))
 
     def edit_plan(self, change: Callable[[Checklist], Checklist]) -> Checklist:
-        return edit(self.sprint.plan, DocKind.PLAN, self.sprint.files_lock, change)
+        return self._checked(edit(self.sprint.plan, DocKind.PLAN, self.sprint.files_lock, change))
 
     def edit_tests(self, change: Callable[[Checklist], Checklist]) -> Checklist:
-        return edit(self.sprint.beta_plan, DocKind.TEST_PLAN, self.sprint.files_lock, change)
+        path, lock = self.sprint.beta_plan, self.sprint.files_lock
+        return self._checked(edit(path, DocKind.TEST_PLAN, lock, change))
+
+    def _checked(self, checklist: Checklist) -> Checklist:
+        """Note each of the checklist's warnings the first time this run sees it."""
+        if checklist.has_warnings and self._last_checked.get(checklist.kind) is not checklist:
+            self._last_checked[checklist.kind] = checklist  # load() hands out unchanged ones again
+            for warning in checklist.warnings_relative_to(self.sprint.repo):
+                if warning not in self._warned:
+                    self._warned.add(warning)
+                    self.note(f"warning: {warning}", checklist_warning=True)
+        return checklist
 
     # ---- effects -----------------------------------------------------------
     def ask(

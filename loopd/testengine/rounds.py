@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from loopd.checklist import Item, Status
+from loopd.checklist import Item
 from loopd.engine.ports import IterationOutcome
 from loopd.testengine import outcomes
 from loopd.testengine.checks import Check, plan_check
@@ -172,7 +172,7 @@ def select(session: Session, ready: list[Item]) -> list[Check]:
 def run_round(session: Session) -> tuple[Round, str]:
     """Run one round; the round and how the iteration ends (continue, done, stop)."""
     ctx = session.ctx
-    pending = [t for t in ctx.tests().tests() if t.status is Status.PENDING]
+    pending = ctx.tests().pending_tests()
     limit = ctx.config.limits.max_test_fix_attempts
     ready = [t for t in pending if ctx.state.attempts(t.id) < limit]
     current = Round(session)
@@ -203,7 +203,7 @@ def outcome(current: Round, ending: str) -> IterationOutcome:
     test_id, verdict = current.first or (None, None)
     if ending == "stop":
         return IterationOutcome("stop", test_id, verdict, tuple(current.new_tasks), current.stopped)
-    pending = current.session.ctx.tests().pending()
+    pending = current.session.ctx.tests().pending_tests()
     state = "continue" if pending and ending != "done" else "done"
     summary = current.summary() if current.checked else ""
     return IterationOutcome(state, test_id, verdict, tuple(current.new_tasks), summary)

@@ -43,9 +43,11 @@ def test_status_json(repo: Path, sprint_dir: Path) -> None:
     (sprint_dir / "LOOP_STATE.md").write_text(LEGACY_STATE)
     data = json.loads(run_cli(repo, "status", "s1", "--json").out)
     assert data["gates"] == ["vrc1", "craap", "vrc2"]
-    assert data["tasks"]["by_status"] == {"done": 1, "pending": 2, "blocked": 1, "user": 1}
+    tasks = {"done": 1, "pending": 2, "blocked": 1, "user": 1, "other": 0}
+    assert data["tasks"]["by_status"] == tasks
     assert data["tasks"]["by_kind"]["BUILD"] == {"done": 1, "pending": 1}
-    assert data["tests"]["by_status"] == {"passed": 1, "pending": 1, "blocked": 1, "user": 0}
+    tests = {"passed": 1, "pending": 1, "blocked": 1, "user": 0, "other": 0}
+    assert data["tests"]["by_status"] == tests
     assert data["next_task"].startswith("BUILD-002") and data["next_test"].startswith("BT-002")
     assert data["iteration"] == 12
 

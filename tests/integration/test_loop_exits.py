@@ -190,12 +190,14 @@ def test_ctrl_c_in_the_foreground_exits_130_and_leaves_nothing_running(repo: Pat
     assert stopped.stop_reason == "interrupted (Ctrl-C)" and stopped.step == "vrc1"
 
 
-def test_a_plan_broken_by_hand_mid_loop_is_reported_with_its_line(repo: Path) -> None:
+def test_an_odd_marker_written_by_hand_is_a_warning_and_the_loop_goes_on(repo: Path) -> None:
+    # Refused before: loop-v2 repos hold such markers, so the item is kept and not worked on.
     sprint = install(repo, "notes")
     plan = sprint / "IMPLEMENTATION_PLAN.md"
     plan.write_text(plan.read_text() + "- [?] **BUILD-009**: what marker is this\n")
     git(repo, "commit", "-qam", "a typo")
     done = loopd(repo, "run", "s1", "--once")
-    assert done.returncode == 1
-    assert "IMPLEMENTATION_PLAN.md:6:" in done.stderr
-    assert (state(repo).stop_reason or "").startswith("error: ")
+    assert done.returncode == 2, done.stdout + done.stderr
+    warning = "warning: docs/sprints/s1/IMPLEMENTATION_PLAN.md:6: unknown marker [?] on BUILD-009"
+    assert done.stdout.count(warning) == 1
+    assert "- [?] **BUILD-009**: what marker is this\n" in plan.read_text()

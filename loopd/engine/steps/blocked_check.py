@@ -9,7 +9,7 @@ from loopd.engine.steps.value_discovery import discover
 
 
 def _pending(ctx: Context) -> int:
-    return len(ctx.plan().pending(("BUILD", "INT", "Task"))) + len(ctx.tests().pending())
+    return len(ctx.plan().pending(("BUILD", "INT", "Task"))) + len(ctx.tests().pending_tests())
 
 
 def _counts(ctx: Context) -> tuple[int, int]:

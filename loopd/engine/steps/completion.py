@@ -1,4 +1,9 @@
-"""Completion: the exit code from the test plan (0 full, 2 partial, 1 incomplete)."""
+"""Completion: the exit code from the test plan (0 full, 2 partial, 1 incomplete).
+
+The tests are the beta plan's tests as the test engine runs them (any non-task item:
+SEC-001, EDGE-001 ...): pending ones make it incomplete.  A test with an unknown marker
+(``[~]``) was neither run nor passed, so at best the sprint is a partial success.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,8 @@ FULL, INCOMPLETE, PARTIAL = 0, 1, 2
 
 def exit_code(ctx: Context) -> int:
     tests = fingerprint.tests(ctx.tests())
-    pending, blocked = tests[Status.PENDING], tests[Status.BLOCKED] + tests[Status.USER]
+    pending = tests[Status.PENDING]
+    blocked = tests[Status.BLOCKED] + tests[Status.USER] + tests[Status.OTHER]
     if pending:
         return INCOMPLETE
     return PARTIAL if blocked else FULL

@@ -16,7 +16,7 @@ def run(ctx: Context) -> str:
         ctx.note("final sweep: no passing tests to verify")
         return "clean"
     result = ctx.tests_engine.sweep(ctx, "completion")
-    if result.regressions and ctx.tests().pending():
+    if result.regressions and ctx.tests().pending_tests():
         ctx.note(f"final sweep: {len(result.regressions)} regression(s): back into the loop")
         return "regressions"
     return "clean"

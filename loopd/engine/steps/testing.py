@@ -25,7 +25,7 @@ def _structural(ctx: Context) -> int:
 
 def _start(ctx: Context) -> dict[str, Any]:
     return {
-        "pending": bool(ctx.tests().pending()),
+        "pending": bool(ctx.tests().pending_tests()),
         "iteration": ctx.state.iteration + 1,
         "structural": _structural(ctx),
         "counted": ctx.state.counter(STRUCTURAL_TASKS),
