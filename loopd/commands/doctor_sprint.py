@@ -75,7 +75,7 @@ def _checklist(path: Path, kind: DocKind, found: sprints.Sprint, report: SprintR
     except LoopdError as exc:
         report.checks.append(_failed(name, exc))
         return
-    report.warnings += checklist.warnings
+    report.warnings += checklist.warnings_relative_to(found.repo)
     report.checks.append(Check(name, True, True, _counted(checklist)))
 
 

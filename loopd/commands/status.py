@@ -82,6 +82,8 @@ class SprintStatus:
     services: list[dict[str, Any]] = field(default_factory=list)
     # VALUE_CHECKLIST.md's table: rows, verified, blocked, open, and the warnings reading it.
     values: dict[str, Any] = field(default_factory=dict)
+    # Every oddity loopd read past in the sprint's files (``path:line: message``), as doctor shows.
+    warnings: list[str] = field(default_factory=list)
 
 
 def _tally(
@@ -114,11 +116,13 @@ def collect(found: sprints.Sprint) -> SprintStatus:
     The config is loaded too, so a malformed one is reported here and not
     first by a daemon hours later.
     """
-    config = load_config(found.repo, found).config
+    loaded = load_config(found.repo, found)
+    config = loaded.config
     state = load_state(found.state_file)
     plan = Checklist.load(found.plan, DocKind.PLAN)
     tests = Checklist.load(found.beta_plan, DocKind.TEST_PLAN)
     holder = daemon.running(found)
+    values = _values(found)
     return SprintStatus(
         sprint=found.name,
         dir=found.relative(found.dir),
@@ -142,8 +146,28 @@ def collect(found: sprints.Sprint) -> SprintStatus:
         budget=_budget(_snapshot(found), state, config, live=holder is not None),
         recent=recent_events(found.events_log),
         services=_services(found),
-        values=_values(found),
+        values=values,
+        warnings=_warnings(loaded.warnings, plan, tests, values, found),
     )
+
+
+def _warnings(
+    config: tuple[str, ...],
+    plan: Checklist,
+    tests: Checklist,
+    values: dict[str, Any],
+    found: sprints.Sprint,
+) -> list[str]:
+    """The warnings of the files status read, each once, in reading order."""
+    report = load_report(found)
+    found_lines = [
+        *config,
+        *plan.warnings_relative_to(found.repo),
+        *tests.warnings_relative_to(found.repo),
+        *values.get("warnings", []),
+        *(report.warnings if report is not None else ()),
+    ]
+    return list(dict.fromkeys(found_lines))
 
 
 def _values(found: sprints.Sprint) -> dict[str, Any]:
@@ -320,7 +344,7 @@ def _print(status: SprintStatus) -> None:
     for role, totals in status.agents.items():
         rows.append((f"agent {role}", _agent_line(totals)))
     rows.append(("updated", status.updated or "-"))
-    rows.extend(("warning", warning) for warning in status.values.get("warnings", []))
+    rows.extend(("warning", warning) for warning in status.warnings)
     for label, value in rows:
         click.echo(f"{label:<10} {value}")
     if status.recent:

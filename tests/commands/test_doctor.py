@@ -82,3 +82,38 @@ def test_unreachable_docker_engine_is_a_warning_not_a_failure(repo: Path) -> Non
     code, checks = _checks(repo, env=env)
     assert checks["docker engine"]["status"] == "warning"
     assert code == 0, checks
+
+
+def test_doctor_fails_on_the_file_run_refuses_with_the_same_line(
+    repo: Path, sprint_dir: Path
+) -> None:
+    """doctor ok means run does not refuse: both read LOOP_STATE.md with one function."""
+    (sprint_dir / "LOOP_STATE.md").write_text("# Loop State\n\n```yaml\nversion: [1\n```\n")
+    env = {"LOOPD_AGENT_BACKEND": "command", "LOOPD_AGENT_COMMAND": "cat {prompt_file}"}
+    code, checks = _checks(repo, "s1", env=env)
+    state = checks["docs/sprints/s1/LOOP_STATE.md"]
+    assert code == 1 and not state["ok"]
+    assert "LOOP_STATE.md:4: malformed YAML in the state block" in str(state["detail"])
+
+    run = run_cli(repo, "run", "s1", env=env)
+    assert run.code == 1
+    assert str(state["detail"]) in run.err
+
+
+def test_doctor_says_what_run_would_do_and_lists_each_warning(repo: Path, sprint_dir: Path) -> None:
+    (sprint_dir / "IMPLEMENTATION_PLAN.md").write_text(
+        "- [x] **BUILD-001**: a\n- [ ] **Task 2a**: b\n- [-] **FIX-BT-001**: c\n"
+    )
+    (sprint_dir / "BETA_TEST_PLAN_v1.md").write_text("- [ ] **SEC-001**: no secrets leak\n")
+    env = {"LOOPD_AGENT_BACKEND": "command", "LOOPD_AGENT_COMMAND": "cat {prompt_file}"}
+    code, data = _report(repo, "s1", env=env)
+    assert code == 0
+    checks = {c["name"]: c for c in data["checks"]}
+    assert checks["run would"]["detail"] == "next task Task 2a; 1 test(s) pending, next SEC-001"
+    plan_warnings = [w for w in data["warnings"] if "IMPLEMENTATION_PLAN.md" in w]
+    assert [w.split(":")[1] for w in plan_warnings] == ["2", "3"]
+
+    text = run_cli(repo, "doctor", "s1", env=env).out
+    # Two in the plan, and ARCHITECTURE.md's absence.
+    assert "3 warning(s): loopd reads these and goes on" in text
+    assert f"  {plan_warnings[0]}" in text.splitlines()

@@ -177,3 +177,26 @@ def test_an_undecodable_value_checklist_is_a_warning_not_a_failed_status(
     assert result.code == 0, result.err
     assert "values     no value rows yet" in result.out
     assert "warning    docs/sprints/s1/VALUE_CHECKLIST.md:1: not valid UTF-8" in result.out
+
+
+def test_status_names_each_oddity_it_read_past(repo: Path, sprint_dir: Path) -> None:
+    """What doctor warns about is visible in status too (one line each, file:line)."""
+    plan = PLAN + "- [ ] **REG-BT-002**: Fix regression in BT-002\n" * 2
+    (sprint_dir / "IMPLEMENTATION_PLAN.md").write_text(plan)
+    (sprint_dir / "BETA_TEST_PLAN_v1.md").write_text(TESTS + "- [~] **BT-003**: half done\n")
+    (sprint_dir / "loop-config.sh").write_text("BACKEND_PORT=8080\n")
+
+    result = run_cli(repo, "status", "s1")
+    assert result.code == 0, result.err
+    warnings = [
+        line.split(None, 1)[1] for line in result.out.splitlines() if line.startswith("warning")
+    ]
+    assert any(
+        w.startswith("docs/sprints/s1/IMPLEMENTATION_PLAN.md:9: REG-BT-002") for w in warnings
+    )
+    assert any(
+        w.startswith("docs/sprints/s1/BETA_TEST_PLAN_v1.md:6: unknown marker [~]") for w in warnings
+    )
+    assert any("LOOP_BACKEND_PORT" in w for w in warnings)
+    data = json.loads(run_cli(repo, "status", "s1", "--json").out)
+    assert data["warnings"] == warnings

@@ -92,7 +92,7 @@ def test_a_loop_v2_repo_resumes_to_partial_success(repo: Path) -> None:
     assert "- [~] **FIX-BT-003**" in plan, "an unknown marker is kept byte for byte"
 
     runs = repo / ".loopd" / "s1" / "runs"
-    runner_prompts = [p.read_text() for p in runs.rglob("*test-runner*.prompt.md")]
+    runner_prompts = [p.read_text() for p in runs.rglob("*-test-*.prompt.md")]
     assert runner_prompts
     preamble = (
         f"The API runs at http://localhost:{port}/api/health. "
