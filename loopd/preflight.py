@@ -39,7 +39,7 @@ class Failure:
 
     @property
     def line(self) -> str:
-        return f"{self.what}: {self.detail}" + (f" (fix: {self.fix})" if self.fix else "")
+        return f"{self.what}: {self.detail}" + (f"; to fix: {self.fix}" if self.fix else "")
 
 
 @dataclass
@@ -48,6 +48,11 @@ class Report:
 
     failures: list[Failure] = field(default_factory=list)
     agent: Readiness | None = None
+
+    @property
+    def summary(self) -> str:
+        """The line a passed preflight shows: which agent, and how it is logged in."""
+        return "preflight ok" + (f"; agent: {self.agent.detail}" if self.agent else "")
 
 
 def check(found: Sprint, environ: Mapping[str, str] | None = None) -> Report:
@@ -68,11 +73,9 @@ def check(found: Sprint, environ: Mapping[str, str] | None = None) -> Report:
 
 
 def require(found: Sprint, echo: Callable[[str], None]) -> Report:
-    """Run :func:`check`; print each failure as one line and raise, else say the agent is ready."""
+    """Run :func:`check`; ``echo`` each failure as one line and raise, else return the report."""
     report = check(found)
     if not report.failures:
-        if report.agent is not None:
-            echo(f"loopd: preflight ok; agent: {report.agent.detail}")
         return report
     for failure in report.failures:
         echo(f"loopd: {failure.line}")

@@ -35,7 +35,7 @@ from loopd.proc import Completed
 ALLOWED_TOOLS = "Bash,Read,Edit,Write,Glob,Grep"
 SKIP_PERMISSIONS = "--dangerously-skip-permissions"
 INSTALL = "npm install -g @anthropic-ai/claude-code (needs Node 22), or set agent.binaries.claude"
-LOGIN = "run `claude auth login` (or `claude`, then /login), or set ANTHROPIC_API_KEY"
+LOGIN = "run `claude auth login`, or set ANTHROPIC_API_KEY"
 
 
 class ClaudeBackend(CliBackend):

@@ -63,8 +63,8 @@ PATTERNS: tuple[tuple[Fault, re.Pattern[str]], ...] = (
 
 HINTS: dict[Fault, str] = {
     Fault.BINARY_MISSING: "install the agent CLI, or set agent.binaries to its path",
-    Fault.NOT_LOGGED_IN: "log the agent CLI in (for Claude Code: run `claude`, then /login) "
-    "or set its API key",
+    Fault.NOT_LOGGED_IN: "log the agent CLI in (Claude Code: `claude auth login`) "
+    "or set its API key (ANTHROPIC_API_KEY)",
     Fault.API_UNREACHABLE: "check the network and the API endpoint (e.g. ANTHROPIC_BASE_URL)",
     Fault.RATE_LIMITED: "wait a few minutes and start again, or lengthen retries.backoff",
     Fault.OVERLOADED: "the API is overloaded: start again in a few minutes, "

@@ -57,9 +57,10 @@ def run(
     """Run the loop until it ends; with ``watch``, then re-run it on changes until a signal."""
     found = locate(repo, sprints_root, sprint)
     # Before any state, branch or agent call: a refused start changes nothing.
-    preflight.require(found, _say)
+    ready = preflight.require(found, _say)
     with daemon.hold(found) as reaped, daemon.stop_signals(), _hangups() as hangup:
         reporter = progress.for_terminal(SystemClock())
+        reporter.note(ready.summary)
         if reaped:
             reporter.note(f"stopped {len(reaped)} process(es) a killed daemon left running")
         try:

@@ -41,7 +41,7 @@ def start(
         )
     found = locate(repo, sprints_root, sprint)
     # Said here, not from a daemon that exits at once; nothing is changed before it.
-    preflight.require(found, _say)
+    ready = preflight.require(found, _say)
     holder = daemon.running(found)
     if holder is not None:
         raise LoopdError(
@@ -52,6 +52,7 @@ def start(
     argv += ["run", sprint, *_flags(watch, max_iterations)]
     child = _detach(found, argv)
     info = _wait_started(found, child)
+    click.echo(ready.summary)
     click.echo(f"started loopd for {sprint} (pid {info.pid})")
     click.echo(f"follow: loopd logs -f {sprint}   status: loopd status {sprint}")
     click.echo(f"stop:   loopd stop {sprint}")
