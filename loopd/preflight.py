@@ -58,11 +58,13 @@ class Report:
 def check(found: Sprint, environ: Mapping[str, str] | None = None) -> Report:
     """Every check, all of them run so the user sees every problem at once."""
     report = Report()
-    report.failures += _git(found)
+    git = _git(found)
+    report.failures += git
     config = _config(found, report)
     report.failures += sprint_files(found, config)
     if config is not None:
-        report.failures += _identity(found, config)
+        if not git:  # who commits only matters in a repository
+            report.failures += _identity(found, config)
         env = os.environ if environ is None else environ
         agent = backends.readiness(config, found.repo, env, found)
         report.agent = agent
