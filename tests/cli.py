@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,8 +18,13 @@ class CliResult:
     err: str
 
 
-def run_cli(repo: Path | None, *args: str, env: dict[str, str] | None = None) -> CliResult:
-    """``loopd [-C repo] args...`` through :func:`loopd.main.main`, as a user runs it."""
+def run_cli(
+    repo: Path | None, *args: str, env: Mapping[str, str | None] | None = None
+) -> CliResult:
+    """``loopd [-C repo] args...`` through :func:`loopd.main.main`, as a user runs it.
+
+    ``env`` is set for the call; a None value unsets that variable.
+    """
     argv = (["-C", str(repo)] if repo is not None else []) + list(args)
     with CliRunner().isolation(env=env) as (out, err, _):
         code = main(argv)

@@ -3,6 +3,9 @@
 Aider reads its instructions from a file rather than stdin, so it gets the
 prompt file the runner saved in the run directory (the prompt is on its stdin
 too, as the agent contract promises every backend).
+
+Aider has no login of its own (its keys belong to the model provider) and no
+offline probe of them, so before a loop only its binary is checked.
 """
 
 from __future__ import annotations

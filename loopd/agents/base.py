@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
-from loopd.agents import faults
+from loopd.agents import faults, readiness
 from loopd.agents.model import AgentRequest, Fault
+from loopd.agents.readiness import Readiness
 from loopd.proc import Completed
 
 
@@ -58,6 +59,10 @@ class Backend(Protocol):
         """Success, final text, cost and any infrastructure fault of a finished call."""
         ...
 
+    def readiness(self, env: Mapping[str, str], cwd: Path) -> Readiness:
+        """Whether it can run at all (installed, logged in), probed offline in about a second."""
+        ...
+
 
 @dataclass(frozen=True)
 class CliBackend:
@@ -72,6 +77,16 @@ class CliBackend:
     @property
     def executable(self) -> str:
         return self.binary or self.name
+
+    @property
+    def install_hint(self) -> str:
+        return f"install {self.name}, or set agent.binaries.{self.name} to its path"
+
+    def readiness(self, env: Mapping[str, str], cwd: Path) -> Readiness:
+        """The binary runs ``--version``.  A CLI with no offline login probe
+        (gemini, aider) gets no further check: a login fault on its first call
+        stops the loop at once instead (it is never retried)."""
+        return readiness.version(self.executable, env, cwd, self.install_hint)
 
 
 def parse_plain(completed: Completed) -> Parsed:

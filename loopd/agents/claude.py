@@ -5,14 +5,20 @@ reports ``subtype: "success"`` with ``is_error: true`` and exit code 1, and a
 run that did its work may still exit non-zero.  Without JSON (Claude refusing
 ``--dangerously-skip-permissions`` as root prints one plain line on stderr and
 exits 1) the error text decides.
+
+Before a loop, ``claude auth status`` says offline whether it is logged in
+(Claude Code 2.1: JSON with ``loggedIn``, exit 0 logged in, 1 logged out).
+``ANTHROPIC_API_KEY`` counts as logged in for ``claude -p`` whatever the
+stored login; whether the key is valid only the first call can tell.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from loopd.agents import faults
+from loopd.agents import faults, readiness
 from loopd.agents.base import (
     CliBackend,
     Invocation,
@@ -23,10 +29,13 @@ from loopd.agents.base import (
     optional_str,
 )
 from loopd.agents.model import AgentRequest, Fault
+from loopd.agents.readiness import Readiness
 from loopd.proc import Completed
 
 ALLOWED_TOOLS = "Bash,Read,Edit,Write,Glob,Grep"
 SKIP_PERMISSIONS = "--dangerously-skip-permissions"
+INSTALL = "npm install -g @anthropic-ai/claude-code (needs Node 22), or set agent.binaries.claude"
+LOGIN = "run `claude auth login`, or set ANTHROPIC_API_KEY"
 
 
 class ClaudeBackend(CliBackend):
@@ -45,6 +54,36 @@ class ClaudeBackend(CliBackend):
     def parse(self, completed: Completed) -> Parsed:
         """Read the JSON result, or classify the plain error text when there is none."""
         return parse_output(completed)
+
+    @property
+    def install_hint(self) -> str:
+        return INSTALL
+
+    def readiness(self, env: Mapping[str, str], cwd: Path) -> Readiness:
+        """``claude --version``, then ``claude auth status``."""
+        found = readiness.version(self.executable, env, cwd, INSTALL)
+        if not found.ok:
+            return found
+        return found.then(login_status(self.executable, env, cwd))
+
+
+def login_status(binary: str, env: Mapping[str, str], cwd: Path) -> Readiness:
+    """Logged in by ``ANTHROPIC_API_KEY`` or by what ``claude auth status`` reports."""
+    if env.get("ANTHROPIC_API_KEY"):
+        return Readiness(True, "API key from ANTHROPIC_API_KEY")
+    where = readiness.locate(binary, env, cwd) or binary
+    done = readiness.probe([where, "auth", "status"], env, cwd)
+    if done is None:
+        return Readiness(True, "login not checked: `claude auth status` did not start")
+    document = json_document(done.stdout)
+    status = document.get("loggedIn") if document is not None else None
+    if status is True and document is not None:
+        return Readiness(True, f"logged in ({document.get('authMethod') or 'yes'})")
+    if status is False or "not logged in" in done.output.lower():
+        return readiness.logged_out("not logged in (claude auth status)", LOGIN)
+    # An older CLI without `auth status`: the first call will tell, and is not retried.
+    said = readiness.first_line(done.output) or f"exit {done.returncode}"
+    return Readiness(True, f"login not checked: `claude auth status` said {said!r}")
 
 
 def parse_output(completed: Completed) -> Parsed:

@@ -4,23 +4,31 @@ Its ``--json`` output is JSONL: ``thread.started`` (the thread id),
 ``item.completed`` items (the last ``agent_message`` is the answer),
 ``turn.completed`` (token usage; Codex reports no cost), and ``turn.failed``
 or ``error`` events when the run could not finish.
+
+Before a loop, ``codex login status`` says offline whether it is logged in
+(exit 0 and "Logged in using ...", exit 1 and "Not logged in");
+``CODEX_API_KEY`` (or ``OPENAI_API_KEY``) in the environment counts as logged in.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from loopd.agents import faults
+from loopd.agents import faults, readiness
 from loopd.agents.base import CliBackend, Invocation, Parsed, json_lines, optional_str
 from loopd.agents.model import AgentRequest
+from loopd.agents.readiness import Readiness
 from loopd.proc import Completed
 
 # Codex's default sandbox is read-only, which leaves an agent unable to do
 # any work; --full-auto is its unattended workspace-write mode.
 FULL_AUTO = "--full-auto"
 SKIP_PERMISSIONS = "--dangerously-bypass-approvals-and-sandbox"
+KEY_VARS = ("CODEX_API_KEY", "OPENAI_API_KEY")
+LOGIN = "run `codex login`, or set CODEX_API_KEY"
 
 
 class CodexBackend(CliBackend):
@@ -51,6 +59,27 @@ class CodexBackend(CliBackend):
             num_turns=events.turns or None,
             fault=fault,
         )
+
+    def readiness(self, env: Mapping[str, str], cwd: Path) -> Readiness:
+        """``codex --version``, then ``codex login status``."""
+        found = readiness.version(self.executable, env, cwd, self.install_hint)
+        if not found.ok:
+            return found
+        return found.then(_login_status(self.executable, env, cwd))
+
+
+def _login_status(binary: str, env: Mapping[str, str], cwd: Path) -> Readiness:
+    key = next((name for name in KEY_VARS if env.get(name)), None)
+    if key is not None:
+        return Readiness(True, f"API key from {key}")
+    where = readiness.locate(binary, env, cwd) or binary
+    done = readiness.probe([where, "login", "status"], env, cwd)
+    said = readiness.first_line(done.output) if done is not None else ""
+    if done is not None and done.ok:
+        return Readiness(True, said or "logged in")
+    if done is not None and "not logged in" in done.output.lower():
+        return readiness.logged_out("not logged in (codex login status)", LOGIN)
+    return Readiness(True, f"login not checked: `codex login status` said {said!r}")
 
 
 @dataclass

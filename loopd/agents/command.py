@@ -9,12 +9,14 @@ is read like Claude; anything else is a plain-text agent.
 from __future__ import annotations
 
 import shlex
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from loopd.agents import claude
+from loopd.agents import claude, readiness
 from loopd.agents.base import Invocation, Parsed, json_document, parse_plain
 from loopd.agents.model import AgentRequest
+from loopd.agents.readiness import Readiness
 from loopd.errors import LoopdError
 from loopd.proc import Completed
 
@@ -49,6 +51,14 @@ class CommandBackend:
     def parse(self, completed: Completed) -> Parsed:
         """A Claude-style JSON result if printed, else exit code and plain text."""
         return parse_json_or_plain(completed)
+
+    def readiness(self, env: Mapping[str, str], cwd: Path) -> Readiness:
+        """The command's program exists (on the PATH, or relative to the repo root)."""
+        program = self.words[0]
+        where = readiness.locate(program, env, cwd)
+        if where is None:
+            return readiness.missing(program, "fix agent.command, or install the program it runs")
+        return Readiness(True, f"{where} (agent.command)")
 
 
 def parse_json_or_plain(completed: Completed) -> Parsed:

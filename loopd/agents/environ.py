@@ -9,6 +9,7 @@ top (see :mod:`loopd.agents.runner`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from loopd import proc
@@ -17,6 +18,17 @@ from loopd.config.exported import agent_variables
 from loopd.sprint import Sprint
 
 GIT_TIMEOUT = 10.0
+# Claude Code refuses to start when it believes it is nested in itself.
+DROPPED_VARS = ("CLAUDECODE",)
+
+
+def probe_environment(config: Config, base: Mapping[str, str]) -> dict[str, str]:
+    """What a readiness probe runs with: the agent's environment before any call's own
+    variables (``base`` minus ``CLAUDECODE``, plus what loop-config.sh exported, where
+    an ``ANTHROPIC_API_KEY`` may be)."""
+    env = {key: value for key, value in base.items() if key not in DROPPED_VARS}
+    env.update(config.exports)
+    return env
 
 
 def loop_v2_variables(config: Config, sprint: Sprint) -> dict[str, str]:

@@ -28,10 +28,15 @@ PATTERNS: tuple[tuple[Fault, re.Pattern[str]], ...] = (
         ),
     ),
     (
+        Fault.OVERLOADED,
+        # Not the bare word: "call of overloaded 'f(int)'" is a compiler's, not the API's.
+        re.compile(r"overloaded_error|(api error|status|code)\W{0,3}529\b", re.I),
+    ),
+    (
         Fault.RATE_LIMITED,
         re.compile(
             r"rate[ _-]?limit|too many requests|(api error|status|code)\W{0,3}429|"
-            r"overloaded_error|resource_exhausted",
+            r"resource_exhausted",
             re.I,
         ),
     ),
@@ -47,7 +52,8 @@ PATTERNS: tuple[tuple[Fault, re.Pattern[str]], ...] = (
     (
         Fault.API_UNREACHABLE,
         re.compile(
-            r"connection error|ECONNREFUSED|ECONNRESET|ENOTFOUND|ETIMEDOUT|EAI_AGAIN|"
+            # Node's error codes are upper case words: "FileNotFoundError" must not match.
+            r"connection error|(?-i:\b(ECONNREFUSED|ECONNRESET|ENOTFOUND|ETIMEDOUT|EAI_AGAIN)\b)|"
             r"fetch failed|APIConnectionError|stream disconnected|"
             r"(api error|status|code)\W{0,3}5\d\d\b",
             re.I,
@@ -57,10 +63,12 @@ PATTERNS: tuple[tuple[Fault, re.Pattern[str]], ...] = (
 
 HINTS: dict[Fault, str] = {
     Fault.BINARY_MISSING: "install the agent CLI, or set agent.binaries to its path",
-    Fault.NOT_LOGGED_IN: "log the agent CLI in (for Claude Code: run `claude`, then /login) "
-    "or set its API key",
+    Fault.NOT_LOGGED_IN: "log the agent CLI in (Claude Code: `claude auth login`) "
+    "or set its API key (ANTHROPIC_API_KEY)",
     Fault.API_UNREACHABLE: "check the network and the API endpoint (e.g. ANTHROPIC_BASE_URL)",
     Fault.RATE_LIMITED: "wait a few minutes and start again, or lengthen retries.backoff",
+    Fault.OVERLOADED: "the API is overloaded: start again in a few minutes, "
+    "or raise retries.attempts",
     Fault.USAGE_LIMIT: "the account's usage limit is reached: start again after it resets",
     Fault.TIMEOUT_NO_OUTPUT: "the agent printed nothing before its timeout: run it by hand "
     "to see why, or raise the role's timeout",
@@ -73,6 +81,7 @@ DESCRIPTIONS: dict[Fault, str] = {
     Fault.NOT_LOGGED_IN: "the agent is not logged in (or its API key is invalid)",
     Fault.API_UNREACHABLE: "the agent could not reach its API",
     Fault.RATE_LIMITED: "the agent was rate limited",
+    Fault.OVERLOADED: "the agent's API is overloaded",
     Fault.USAGE_LIMIT: "the agent's usage limit is reached",
     Fault.TIMEOUT_NO_OUTPUT: "the agent timed out without printing anything",
     Fault.REFUSED_OPTION: "the agent refused a command-line option",
@@ -85,9 +94,22 @@ STATUS_FAULTS: tuple[tuple[range, Fault], ...] = (
     (range(401, 402), Fault.NOT_LOGGED_IN),
     (range(403, 404), Fault.NOT_LOGGED_IN),
     (range(429, 430), Fault.RATE_LIMITED),
-    (range(529, 530), Fault.RATE_LIMITED),  # overloaded: retry later, like a rate limit
+    (range(529, 530), Fault.OVERLOADED),
     (range(500, 600), Fault.API_UNREACHABLE),
 )
+
+
+# The retry line's words: "agent vrc: overloaded, retry 2/3 in 10 s".
+LABELS: dict[Fault, str] = {
+    Fault.BINARY_MISSING: "binary not found",
+    Fault.NOT_LOGGED_IN: "not logged in",
+    Fault.API_UNREACHABLE: "API unreachable or failing",
+    Fault.RATE_LIMITED: "rate limited",
+    Fault.OVERLOADED: "overloaded",
+    Fault.USAGE_LIMIT: "usage limit reached",
+    Fault.TIMEOUT_NO_OUTPUT: "no output before its timeout",
+    Fault.REFUSED_OPTION: "refused an option",
+}
 
 
 def from_status(status: object) -> Fault | None:

@@ -4,6 +4,10 @@ Gemini appends the ``-p`` text to whatever arrives on stdin, so the prompt
 goes on stdin (no argv size limit) and ``-p`` carries one line telling it to
 follow that.  Its JSON is one object: ``response``, ``stats``, ``session_id``
 and, when the request failed, ``error: {type, message, code}``.
+
+Gemini CLI has no command that reports its login offline, so before a loop
+only its binary is checked (``--version``); a login fault on the first call
+("Please set an Auth method ...") stops the loop at once, without retries.
 """
 
 from __future__ import annotations

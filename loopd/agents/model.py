@@ -12,22 +12,31 @@ from loopd.errors import LoopdError
 class Fault(enum.Enum):
     """An infrastructure fault: the agent could not do its work at all.
 
-    Never a test failure nor a lack of progress; the runner retries it with
-    backoff and then stops the loop with :class:`InfrastructureError`.
+    Never a test failure nor a lack of progress.  A transient one is retried
+    with backoff; once the retries are spent, or at once for a fault waiting
+    cannot fix, the loop stops with :class:`InfrastructureError`.
     """
 
     BINARY_MISSING = "binary_missing"
     NOT_LOGGED_IN = "not_logged_in"
     API_UNREACHABLE = "api_unreachable"
     RATE_LIMITED = "rate_limited"
+    OVERLOADED = "overloaded"
     USAGE_LIMIT = "usage_limit"
     TIMEOUT_NO_OUTPUT = "timeout_no_output"
     REFUSED_OPTION = "refused_option"
 
     @property
     def retried(self) -> bool:
-        """Whether waiting can help; a refused option fails the same way every time."""
-        return self is not Fault.REFUSED_OPTION
+        """Whether waiting seconds can help.  A missing binary, a missing or invalid
+        login and a refused option fail the same way every time; a usage limit
+        resets in hours.  Network errors, 5xx, overload and rate limits pass."""
+        return self not in _PERMANENT
+
+
+_PERMANENT = frozenset(
+    {Fault.BINARY_MISSING, Fault.NOT_LOGGED_IN, Fault.USAGE_LIMIT, Fault.REFUSED_OPTION}
+)
 
 
 @dataclass(frozen=True)

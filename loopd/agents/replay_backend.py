@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from loopd.agents.base import Invocation, Parsed
 from loopd.agents.command import parse_json_or_plain
 from loopd.agents.model import AgentRequest
+from loopd.agents.readiness import Readiness
 from loopd.agents.replay_script import load_script
 from loopd.proc import Completed
 
@@ -39,3 +41,7 @@ class ReplayBackend:
     def parse(self, completed: Completed) -> Parsed:
         """A ``result`` action reads like Claude; anything else is plain text."""
         return parse_json_or_plain(completed)
+
+    def readiness(self, env: Mapping[str, str], cwd: Path) -> Readiness:
+        """Ready once loaded: :meth:`load` has read and validated the script."""
+        return Readiness(True, f"script {self.script}")

@@ -4,9 +4,12 @@ One call: save the prompt in the run directory, start the backend's command
 in its own process group (cwd = repo root, prompt on stdin, loop-v2's
 exported variables and the ``LOOPD_*`` environment, no ``CLAUDECODE``) as
 :mod:`loopd.agents.execute` does, read its output with the backend, save a
-JSON record, append an event.  A work failure is returned as it is; an
-infrastructure fault is retried after the configured backoff and, once the
-retries are spent, raised as :class:`InfrastructureError`.
+JSON record, append an event.  A work failure is returned as it is.  A
+transient infrastructure fault (network, 5xx, overload, rate limit) is retried
+after the configured backoff, each retry said on a line of its own ("agent
+vrc: overloaded, retry 2/3 in 10 s"); once the retries are spent, or at once
+for a fault waiting cannot fix (not logged in, invalid key, binary missing),
+it is raised as :class:`InfrastructureError`.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +26,7 @@ from loopd import fsio, proc
 from loopd.agents import faults, rundir
 from loopd.agents.backends import make_backend
 from loopd.agents.base import Backend, Invocation, Parsed
-from loopd.agents.environ import loop_v2_variables
+from loopd.agents.environ import DROPPED_VARS, loop_v2_variables
 from loopd.agents.execute import execute
 from loopd.agents.model import AgentRequest, AgentResult, Fault, InfrastructureError
 from loopd.clock import Clock, SystemClock
@@ -46,8 +49,6 @@ CONTRACT_VARS = (
     "LOOPD_EVIDENCE_FILE",
     "LOOPD_VRC",
 )
-# Claude Code refuses to start when it believes it is nested in itself.
-DROPPED_VARS = ("CLAUDECODE",)
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ class AgentRunner:
         clock: Clock | None = None,
         *,
         environ: Mapping[str, str] | None = None,
+        note: Callable[[str], None] | None = None,
     ) -> None:
         self.config = config
         self.sprint = sprint
@@ -80,6 +82,8 @@ class AgentRunner:
         self.clock: Clock = clock or SystemClock()
         self.backend: Backend = make_backend(config, sprint)
         self._environ = environ
+        # Where the user sees the loop's lines (the daemon log, the live panel).
+        self.note = note
 
     @property
     def redact(self) -> Redactor:
@@ -108,7 +112,19 @@ class AgentRunner:
             if not fault.retried or retry >= self.config.retries.attempts:
                 raise self._give_up(request, result, fault)
             retry += 1
+            self._announce(request, fault, retry)
             self.clock.sleep(self.config.retries.delay(retry))
+
+    def _announce(self, request: AgentRequest, fault: Fault, retry: int) -> None:
+        """``agent vrc: overloaded, retry 2/3 in 10 s`` in the log, the panel and the events."""
+        attempts, delay = self.config.retries.attempts, self.config.retries.delay(retry)
+        who = " ".join(part for part in (request.role, request.task_id or request.test_id) if part)
+        line = f"agent {who}: {faults.LABELS[fault]}, retry {retry}/{attempts} in {delay:g} s"
+        self.events.append(
+            "agent_retry", role=request.role, fault=fault.value, retry=retry, delay=delay
+        )
+        if self.note is not None:
+            self.note(line)
 
     def environment(self, request: AgentRequest) -> dict[str, str]:
         """The agent's environment: ours minus CLAUDECODE, what loop-config.sh
@@ -220,7 +236,10 @@ class AgentRunner:
 
     def _give_up(self, request: AgentRequest, result: AgentResult, fault: Fault) -> Exception:
         detail = _first_line(result.text) or _first_line(faults.tail(result.stderr, 5))
-        tries = f"after {result.attempts} attempts" if result.attempts > 1 else "at once"
+        if not fault.retried:
+            tries = "not retried (waiting cannot fix it)"
+        else:
+            tries = f"after {result.attempts} attempts" if result.attempts > 1 else "at once"
         message = (
             f"{self.backend.name} agent call for {request.describe()}: "
             f"{faults.DESCRIPTIONS[fault]}, {tries}" + (f": {detail}" if detail else "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections.abc import Callable
 from dataclasses import asdict
@@ -14,9 +15,10 @@ from rich.table import Table
 
 from loopd import dockerio, proc
 from loopd import sprint as sprints
-from loopd.commands.doctor_sprint import Check, SprintReport, sprint_report
+from loopd.agents.backends import readiness as agent_readiness
 from loopd.config import Config, load_config
 from loopd.errors import LoopdError
+from loopd.sprint_check import Check, SprintReport, sprint_report
 
 
 def _version_of(binary: str, *args: str) -> tuple[bool, str]:
@@ -43,22 +45,10 @@ def _git_repo(repo: Path) -> Check:
     return Check("git repository", True, ok, detail, "" if ok else "run: git init")
 
 
-def _agent(config: Config) -> Check:
-    backend = config.agent.backend
-    if backend == "replay":
-        script = config.agent.replay_script
-        ok = script is not None and script.is_file()
-        detail = f"script {script}" if script else "no replay_script set"
-        return Check("agent (replay)", True, ok, detail, "" if ok else "set agent.replay_script")
-    if backend == "command":
-        ok = bool(config.agent.command)
-        fix = "" if ok else "set agent.command in .loopd/config.yaml"
-        return Check("agent (command)", True, ok, config.agent.command or "no command set", fix)
-    binary = config.agent.binaries.get(backend, backend)
-    ok, detail = _version_of(binary, "--version")
-    fix = "npm install -g @anthropic-ai/claude-code" if backend == "claude" else ""
-    hint = fix or f"install {backend} or set agent.binaries.{backend}"
-    return Check(f"agent ({backend})", True, ok, detail, "" if ok else hint)
+def _agent(config: Config, repo: Path, found: sprints.Sprint | None) -> Check:
+    """The very probe ``start``/``run`` make before anything (installed, logged in)."""
+    ready = agent_readiness(config, repo, os.environ, found)
+    return Check(f"agent ({config.agent.backend})", True, ready.ok, ready.detail, ready.fix)
 
 
 def _docker() -> list[Check]:
@@ -102,7 +92,7 @@ def run_checks(repo: Path, sprints_root: str, sprint: str | None) -> SprintRepor
     config_check, config = _config_check(repo, sprint_obj)
     checks.append(config_check)
     if config is not None:
-        checks.append(_agent(config))
+        checks.append(_agent(config, repo, sprint_obj))
     checks += _docker()
     if sprint is None:
         return SprintReport(checks, [])

@@ -28,7 +28,7 @@ from typing import Any
 
 import click
 
-from loopd import daemon, fsio
+from loopd import daemon, fsio, preflight
 from loopd.agents import AgentRunner, InfrastructureError
 from loopd.clock import SystemClock
 from loopd.config import Config, load_config
@@ -38,8 +38,7 @@ from loopd.engine.spec import load_spec
 from loopd.engine.steps import completion
 from loopd.errors import LoopdError
 from loopd.gitseam import GitSeam
-from loopd.gitseam import repo as gitrepo
-from loopd.sprint import Sprint, locate, validate
+from loopd.sprint import Sprint, locate
 from loopd.state import load_state, save_state
 from loopd.watch import Watcher
 
@@ -57,11 +56,11 @@ def run(
 ) -> int:
     """Run the loop until it ends; with ``watch``, then re-run it on changes until a signal."""
     found = locate(repo, sprints_root, sprint)
-    # Before any state is written: a refused start changes nothing.
-    validate(found)
-    gitrepo.require(found.repo)
+    # Before any state, branch or agent call: a refused start changes nothing.
+    ready = preflight.require(found, _say)
     with daemon.hold(found) as reaped, daemon.stop_signals(), _hangups() as hangup:
         reporter = progress.for_terminal(SystemClock())
+        reporter.note(ready.summary)
         if reaped:
             reporter.note(f"stopped {len(reaped)} process(es) a killed daemon left running")
         try:
@@ -160,7 +159,9 @@ def apply_config(ctx: Context, config: Config) -> None:
     ctx.config = config
     if isinstance(ctx.agents, AgentRunner):
         old = ctx.agents
-        ctx.agents = AgentRunner(config, ctx.sprint, old.run_dir, ctx.events, ctx.clock)
+        ctx.agents = AgentRunner(
+            config, ctx.sprint, old.run_dir, ctx.events, ctx.clock, note=old.note
+        )
     if isinstance(ctx.services, assemble.ServicesPort):
         ctx.services.manager.config = config
     if isinstance(ctx.git, GitSeam):  # protected branches, commit and push
@@ -256,3 +257,7 @@ def _watch(ctx: Context, watcher: Watcher, reporter: progress.Reporter, reload: 
         finally:
             watcher.resume()
         reporter.note("loop finished; watching files for changes")
+
+
+def _say(line: str) -> None:
+    click.echo(line, err=True)

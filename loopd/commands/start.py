@@ -9,11 +9,10 @@ from pathlib import Path
 
 import click
 
-from loopd import daemon, fsio, proc
+from loopd import daemon, fsio, preflight, proc
 from loopd.commands.run import run
 from loopd.errors import LoopdError
-from loopd.gitseam import repo as gitrepo
-from loopd.sprint import Sprint, locate, validate
+from loopd.sprint import Sprint, locate
 
 STARTUP_WAIT = 10.0
 
@@ -41,9 +40,8 @@ def start(
             max_iterations=max_iterations,
         )
     found = locate(repo, sprints_root, sprint)
-    # Said here, not from a daemon that exits at once.
-    validate(found)
-    gitrepo.require(found.repo)
+    # Said here, not from a daemon that exits at once; nothing is changed before it.
+    ready = preflight.require(found, _say)
     holder = daemon.running(found)
     if holder is not None:
         raise LoopdError(
@@ -54,6 +52,7 @@ def start(
     argv += ["run", sprint, *_flags(watch, max_iterations)]
     child = _detach(found, argv)
     info = _wait_started(found, child)
+    click.echo(ready.summary)
     click.echo(f"started loopd for {sprint} (pid {info.pid})")
     click.echo(f"follow: loopd logs -f {sprint}   status: loopd status {sprint}")
     click.echo(f"stop:   loopd stop {sprint}")
@@ -89,3 +88,7 @@ def _wait_started(found: Sprint, child: proc.Spawned) -> daemon.DaemonInfo:
             )
         time.sleep(0.05)
     return daemon.DaemonInfo(child.pid, None)
+
+
+def _say(line: str) -> None:
+    click.echo(line, err=True)

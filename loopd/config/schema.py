@@ -149,7 +149,7 @@ class Timeouts:
 
 @dataclass(frozen=True)
 class Retries:
-    """Retries of an agent call after an infrastructure fault (not logged in, rate limit, ...)."""
+    """Retries of an agent call after a transient fault (overloaded, rate limit, 5xx, network)."""
 
     attempts: int = setting(3, "Retries before the loop stops with the fault.")
     backoff: tuple[float, ...] = setting(

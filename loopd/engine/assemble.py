@@ -88,7 +88,7 @@ def build(
     """A Context with every seam real, state loaded from LOOP_STATE.md."""
     events = EventLog(sprint.events_log)
     runs = sprint.runtime / "runs" / run_id(clock)
-    agents = AgentRunner(config, sprint, runs, events, clock)
+    agents = AgentRunner(config, sprint, runs, events, clock, note=report)
     manager = ServiceManager(sprint, config, clock)
     ctx = Context(
         sprint=sprint,

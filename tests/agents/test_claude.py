@@ -65,7 +65,7 @@ def test_refusal_as_root_is_plain_text_on_stderr() -> None:
         ("5-hour limit reached ∙ resets 3pm", Fault.USAGE_LIMIT),
         ("Credit balance is too low", Fault.USAGE_LIMIT),
         ("API Error: Connection error.", Fault.API_UNREACHABLE),
-        ("API Error: 529 overloaded_error", Fault.RATE_LIMITED),
+        ("API Error: 529 overloaded_error", Fault.OVERLOADED),
         ("API Error: 500 Internal server error", Fault.API_UNREACHABLE),
         ("OAuth token has expired. Please obtain a new token", Fault.NOT_LOGGED_IN),
         ("The tests still fail: expected 200, got 404", None),
@@ -118,7 +118,7 @@ def test_classifier_ignores_ordinary_text() -> None:
     [
         (429, "API Error: Request rejected (429) · try later", Fault.RATE_LIMITED),
         (403, "Failed to authenticate. API Error: 403 forbidden", Fault.NOT_LOGGED_IN),
-        (529, "API Error: 529 busy", Fault.RATE_LIMITED),
+        (529, "API Error: 529 busy", Fault.OVERLOADED),
         (502, "API Error: 502 check your inference gateway", Fault.API_UNREACHABLE),
     ],
 )

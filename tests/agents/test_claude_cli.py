@@ -119,19 +119,20 @@ def reported(result: AgentResult, key: str) -> object:
     return json.loads(result.output).get(key)
 
 
-def test_no_api_key_is_an_infrastructure_fault_retried_then_raised(
+def test_no_api_key_is_an_infrastructure_fault_raised_at_once(
     tmp_path: Path, repo: Path, sprint_dir: Path, messages_api: MessagesApi
 ) -> None:
     clock = RecordingClock()
     env = offline_env(tmp_path / "home", messages_api.url, api_key=None)
-    run = claude_runner(repo, env, retries=1, clock=clock)
+    run = claude_runner(repo, env, retries=3, clock=clock)
 
     with pytest.raises(InfrastructureError) as caught:
         run.call(TEST_RUN)
 
+    # Retrying a login fault buys nothing: one call, no wait.
     assert caught.value.fault is Fault.NOT_LOGGED_IN
-    assert caught.value.result.attempts == 2
-    assert len(clock.sleeps) == 1
+    assert caught.value.result.attempts == 1 and clock.sleeps == []
+    assert "/login" in str(caught.value)
     assert messages_api.requests == [], messages_api.log()
 
 

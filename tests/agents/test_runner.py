@@ -192,7 +192,10 @@ def test_infrastructure_faults_are_retried_with_backoff_then_raised(
     message = str(err.value)
     assert "rate limited" in message and "test BT-001" in message and "wait" in message
     events = read_events(repo / ".loopd" / "s1" / "events.jsonl")
-    assert [(e["retry"], e["outcome"]) for e in events] == [(n, "rate_limited") for n in range(4)]
+    calls = [(e["retry"], e["outcome"]) for e in events if e["type"] == "agent"]
+    assert calls == [(n, "rate_limited") for n in range(4)]
+    retries = [(e["retry"], e["delay"]) for e in events if e["type"] == "agent_retry"]
+    assert retries == [(1, 5.0), (2, 10.0), (3, 20.0)]
     totals = totals_by_role(repo / ".loopd" / "s1" / "events.jsonl")
     assert totals["fix"].calls == 4 and totals["fix"].faults == 4 and totals["fix"].failures == 0
 
@@ -236,7 +239,7 @@ def test_a_work_failure_is_returned_once_and_never_retried(
     assert totals["fix"].calls == 1 and totals["fix"].failures == 1
 
 
-def test_missing_binary_is_retried_then_reported_with_a_hint(
+def test_missing_binary_is_reported_at_once_with_a_hint(
     tmp_path: Path, repo: Path, sprint_dir: Path
 ) -> None:
     cfg = config("claude", binaries={"claude": str(tmp_path / "nowhere" / "claude")})
@@ -244,7 +247,9 @@ def test_missing_binary_is_retried_then_reported_with_a_hint(
     with pytest.raises(InfrastructureError, match=r"agent\.binaries") as err:
         runner(repo, cfg, clock).call(FIX)
     assert err.value.fault is Fault.BINARY_MISSING and err.value.result.returncode is None
-    assert "not found" in str(err.value) and len(clock.sleeps) == 3
+    # Waiting does not install a binary: no retry, no sleep.
+    assert "not found" in str(err.value) and "not retried" in str(err.value)
+    assert clock.sleeps == [] and err.value.result.attempts == 1
 
 
 def test_claude_refusing_skip_permissions_stops_at_once_with_a_hint(

@@ -86,8 +86,10 @@ def test_a_loop_outside_a_git_repository_is_refused_before_any_write(
     before = _snapshot(plain)
     result = run_cli(plain, command, "s1", "--once")
     assert result.code == 1
-    assert (
-        result.err.strip()
-        == f"loopd: error: {plain.resolve()}: not a git repository (run `git init` there first)"
+    # Preflight lists every failure (the agent's too, if any), one line each, then gives up.
+    lines = result.err.strip().splitlines()
+    assert lines[0] == (
+        f"loopd: git: {plain.resolve()}: not a git repository; to fix: run `git init` there first"
     )
+    assert "failed before anything was changed" in lines[-1]
     assert _snapshot(plain) == before and not (plain / ".loopd").exists()

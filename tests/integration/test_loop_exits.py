@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from loopd import proc
+from tests.agents.support import fake_binary
 from tests.cli import run_cli
 from tests.conftest import git
 from tests.integration.sprints import (
@@ -157,21 +158,33 @@ def test_stuck_stops_after_the_whole_ladder(repo: Path) -> None:
     assert reason in str(_status(repo)["stop_reason"])
 
 
-def test_an_infrastructure_fault_stops_with_its_message(repo: Path) -> None:
+# A claude that is installed and says it is logged in (so preflight passes), whose
+# key the API then refuses: what an expired or revoked key looks like.
+REFUSED_KEY = """
+if sys.argv[1:] == ["--version"]:
+    print("2.1.330 (Claude Code)")
+elif sys.argv[1:3] == ["auth", "status"]:
+    print(json.dumps({"loggedIn": True, "authMethod": "api_key"}))
+else:
+    print(json.dumps({"type": "result", "subtype": "success", "is_error": True,
+                      "result": "Invalid API key · Please run /login"}))
+    sys.exit(1)
+"""
+
+
+def test_an_infrastructure_fault_stops_at_once_with_its_message(tmp_path: Path, repo: Path) -> None:
     install(repo, "greeter")
-    env = {
-        "LOOPD_AGENT_BACKEND": "claude",
-        "LOOPD_AGENT_BINARIES_CLAUDE": str(repo / "no-such-claude"),
-        "LOOPD_RETRIES_ATTEMPTS": "0",
-    }
+    claude = fake_binary(tmp_path / "bin", "claude", REFUSED_KEY)
+    env = {"LOOPD_AGENT_BACKEND": "claude", "LOOPD_AGENT_BINARIES_CLAUDE": str(claude)}
     done = loopd(repo, "run", "s1", "--once", env=env)
 
     assert done.returncode == 1, done.stdout + done.stderr
-    assert "stopped: " in done.stdout and "the agent binary was not found" in done.stdout
-    assert "no-such-claude" in done.stdout
+    assert "stopped: " in done.stdout and "its API key is invalid" in done.stdout
+    assert "not retried" in done.stdout and "/login" in done.stdout
     stopped = state(repo)
     assert "claude agent call for prompt 'vrc'" in (stopped.stop_reason or "")
     assert stopped.step == "vrc1" and stopped.counter("agent_calls") == 0
+    assert prompts(repo) == ["vrc:vrc1"]  # one call: a login fault is not retried
 
 
 def test_ctrl_c_in_the_foreground_exits_130_and_leaves_nothing_running(repo: Path) -> None:

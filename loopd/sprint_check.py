@@ -1,4 +1,4 @@
-"""The sprint half of ``loopd doctor``: every file ``loopd run`` reads, read the way it reads it.
+"""Every file `loopd run` reads in a sprint, read as run reads it (doctor and preflight).
 
 This is the migration check for a loop-v2 repo.  Each file goes through the very
 function the loop uses (the checklist parser, the state reader, service detection),
