@@ -108,6 +108,8 @@ def test_kill_9_then_start_again_resumes_in_the_same_state(repo: Path, sprint_di
     daemon.popen.wait()
     killed = load_state(sprint_dir / "LOOP_STATE.md")
     assert killed.step == "gate_clarity" and killed.gate_passed("craap")
+    shown = json.loads(run_cli(repo, "status", "s1", "--json").out)
+    assert shown["state"] == "interrupted" and shown["continue_with"] == "loopd start s1"
     calls = killed.counters["agent_calls"]
     orphan = int((repo / "slow.pid").read_text())
     assert proc.pid_alive(orphan)  # the killed daemon could not stop its agent

@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from loopd import proc
@@ -115,18 +116,27 @@ def test_status_after_a_full_success_says_how_the_sprint_ended(repo: Path) -> No
     assert f"commit {head[:12]} on {branch}" in rows["ended"]
 
 
-def test_status_after_a_partial_end_says_how_and_how_to_go_on(repo: Path) -> None:
+@pytest.mark.parametrize(
+    ("args", "code", "outcome", "tests"),
+    [
+        ([], 2, "partial success", {"passed": 2, "blocked": 1, "user": 0, "pending": 0}),
+        (["1"], 1, "incomplete", {"passed": 1, "blocked": 1, "user": 0, "pending": 1}),
+    ],
+)
+def test_status_after_a_partial_or_incomplete_end_says_how_and_how_to_go_on(
+    repo: Path, args: list[str], code: int, outcome: str, tests: dict[str, int]
+) -> None:
     install(repo, "notes")
-    done = loopd(repo, "run", "s1")
-    assert done.returncode == 2, done.stdout + done.stderr
+    done = loopd(repo, "run", "s1", *args)
+    assert done.returncode == code, done.stdout + done.stderr
 
     status = _status(repo)
     assert status["state"] == "ended" and status["continue_with"] == "loopd start s1"
     ended = status["ended"]
-    assert ended["exit_code"] == 2 and ended["outcome"] == "partial success"
+    assert ended["exit_code"] == code and ended["outcome"] == outcome
     assert ended["commit"] == git(repo, "rev-parse", "HEAD").strip()
-    assert ended["tests"]["blocked"] == 1 and ended["tests"]["pending"] == 0
-    assert ended["archived"] is None
+    assert ended["tests"] == tests and ended["archived"] is None
+    assert _rows(repo)["state"] == f"ended: {outcome} (exit {code})"
     listed = run_cli(repo, "status").out
     assert listed.split()[:2] == ["s1", "ended"]
 
