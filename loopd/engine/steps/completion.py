@@ -16,6 +16,7 @@ from loopd.checklist import Status
 from loopd.engine import fingerprint
 from loopd.engine.context import Context
 from loopd.errors import LoopdError
+from loopd.gitseam import GitSeam
 from loopd.sprint import Sprint
 from loopd.state import LoopState, load_state
 
@@ -57,7 +58,9 @@ def archive_state(ctx: Context) -> Path:
 def record_end(ctx: Context, code: int, archived: Path | None) -> ending.Ending:
     """After the loop's last commit: how it ended, for ``loopd status``."""
     tests = fingerprint.tests(ctx.tests())
-    commit, branch = ending.where_git_is(ctx.sprint.repo)
+    # Where the loop committed (its worktree, or the checkout in place).
+    where = ctx.git.repo if isinstance(ctx.git, GitSeam) else ctx.sprint.repo
+    commit, branch = ending.where_git_is(where)
     end = ending.Ending(
         exit_code=code,
         at=ctx.clock.now().isoformat(timespec="seconds"),
@@ -65,7 +68,7 @@ def record_end(ctx: Context, code: int, archived: Path | None) -> ending.Ending:
                "user": tests[Status.USER], "pending": tests[Status.PENDING]},
         commit=commit,
         branch=branch,
-        where=str(ctx.sprint.repo),
+        where=str(where),
         archived=ctx.sprint.relative(archived) if archived else None,
     )  # fmt: skip
     ending.record(ctx.sprint, end)
