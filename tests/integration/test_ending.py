@@ -165,3 +165,9 @@ def test_learned_repro_commands_survive_a_full_success(repo: Path) -> None:
     report = json.loads(checked.out)
     how = {check["id"]: check["how"] for check in report["checked"]}
     assert how == {"BT-001": "cmd", "BT-002": "repro"} and report["unchecked"] == []
+    # The next run starts the sprint over, knowing the command.
+    again = loopd(repo, "run", "s1", env={"LOOPD_BUDGETS_MAX_AGENT_CALLS": "1"})
+    assert again.returncode == 1, again.stdout + again.stderr
+    restarted = state(repo)
+    assert restarted.counter("agent_calls") == 1
+    assert dict(restarted.test_commands) == {"BT-002": "python3 check_greet.py"}
