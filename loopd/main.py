@@ -28,12 +28,57 @@ EXIT_USER_ERROR = 1
 EXIT_INTERRUPTED = 130
 
 
-@dataclass(frozen=True)
+@dataclass
 class Options:
-    """Global options every command receives."""
+    """Global options every command receives.
+
+    ``-C`` and ``--sprints-root`` are accepted before the command and after
+    it (the later wins).  The sprints root is read from the config only when
+    a command asks for it, so a broken config does not break ``--help``,
+    ``demo`` or ``graph``.
+    """
 
     repo: Path
-    sprints_root: str
+    given_root: str | None = None
+
+    @property
+    def sprints_root(self) -> str:
+        if self.given_root is not None:
+            return self.given_root
+        from loopd.config import load_config
+
+        return load_config(self.repo).config.paths.sprints_root
+
+
+def _set_repo(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
+    if value is not None:
+        ctx.ensure_object(Options).repo = value.resolve()
+
+
+def _set_root(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        ctx.ensure_object(Options).given_root = value
+
+
+REPO_HELP = "Run as if started in this repository."
+ROOT_HELP = (
+    "Directory, relative to the repo, that holds one folder per sprint "
+    f"[default: paths.sprints_root from the config, else {DEFAULT_SPRINTS_ROOT}]."
+)
+
+
+def _location_options() -> list[click.Parameter]:
+    """-C and --sprints-root for a subcommand: ``loopd status -C DIR s1`` works too."""
+    return [
+        click.Option(
+            ["-C", "--repo"],
+            type=click.Path(file_okay=False, path_type=Path),
+            expose_value=False,
+            callback=_set_repo,
+            help=REPO_HELP,
+        ),
+        click.Option(["--sprints-root"], expose_value=False, callback=_set_root, help=ROOT_HELP),
+    ]
 
 
 pass_options = click.make_pass_decorator(Options)
@@ -79,13 +124,9 @@ def refuse_both(first: tuple[str, bool], second: tuple[str, bool]) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     default=".",
     show_default=True,
-    help="Run as if started in this repository.",
+    help=REPO_HELP,
 )
-@click.option(
-    "--sprints-root",
-    help="Directory, relative to the repo, that holds one folder per sprint "
-    f"[default: paths.sprints_root from the config, else {DEFAULT_SPRINTS_ROOT}].",
-)
+@click.option("--sprints-root", help=ROOT_HELP)
 @click.pass_context
 def cli(ctx: click.Context, repo: Path, sprints_root: str | None) -> None:
     """loopd drives an AI coding agent through a sprint, from documents to tested software.
@@ -96,11 +137,7 @@ def cli(ctx: click.Context, repo: Path, sprints_root: str | None) -> None:
     failure evidence to fix agents, checks for regressions and stops when the
     vision is delivered or nothing more can be done.
     """
-    if sprints_root is None:
-        from loopd.config import load_config
-
-        sprints_root = load_config(repo.resolve()).config.paths.sprints_root
-    ctx.obj = Options(repo=repo.resolve(), sprints_root=sprints_root)
+    ctx.obj = Options(repo=repo.resolve(), given_root=sprints_root)
 
 
 @cli.command()
@@ -170,11 +207,21 @@ def start(
     """Start the loop daemon for SPRINT, which watches the sprint's files afterwards.
 
     Detaches a daemon (a new session running `loopd run --watch`), prints its
-    pid and returns at once; --foreground stays attached.  The loop resumes
-    where LOOP_STATE.md says it was.  When the loop ends the daemon stays up
-    and runs it again when files change; --once (or --no-watch) makes it exit
-    with the loop's exit code instead.  N limits the test iterations, as
-    --max-iterations does.  One daemon per sprint.
+    pid and returns at once; --foreground stays attached.  The daemon's
+    output goes to .loopd/SPRINT/daemon.log: follow it with `loopd logs -f
+    SPRINT`.
+
+    Git: the loop works in its own git worktree and branch,
+    loop-v2/SPRINT-<time> (see README, "What loopd does with your git
+    repository"), and commits there, never on a protected branch
+    (git.protected_branches: main master develop).
+
+    The loop resumes where LOOP_STATE.md says it was.  When the loop ends the
+    daemon stays up and runs it again when files change; --once (or
+    --no-watch) makes it exit with the loop's exit code instead.  After a
+    stop (a fault, a budget, stuck) it exits; `loopd status SPRINT` says why
+    and how to go on.  N limits the test iterations, as --max-iterations
+    does.  One daemon per sprint.
     """
     from loopd.commands.start import start as run_start
 
@@ -417,6 +464,16 @@ def prompts_render(
         test=test,
         vrc=vrc,
     )
+
+
+def _accept_location_options(group: click.Group) -> None:
+    for command in group.commands.values():
+        if isinstance(command, click.Group):
+            _accept_location_options(command)
+        command.params.extend(_location_options())
+
+
+_accept_location_options(cli)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

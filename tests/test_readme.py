@@ -72,3 +72,29 @@ def test_the_loop_v2_services_yaml_example_is_read_without_a_warning(
         ("frontend", "cd frontend && npm run dev", HttpCheck("http://localhost:3000/", None, 400)),
         ("postgres", "docker-compose up -d postgres", TcpCheck("localhost", 5432)),
     ]
+
+
+def test_the_readme_states_the_python_and_node_versions_loopd_needs() -> None:
+    import json
+    import shutil
+    import subprocess
+    import tomllib
+
+    from tests.conftest import need
+
+    section = _section("Using loopd on your repo, with Claude Code")
+    needed = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
+    assert needed.startswith(">=") and f"Python {needed[2:]} or newer" in section
+    pinned = re.search(r'VERSION="(.+)"', (ROOT / ".ci" / "install-claude").read_text())
+    assert pinned is not None and f"@anthropic-ai/claude-code@{pinned.group(1)}" in section
+    npm = shutil.which("npm")
+    need(npm is not None, "npm is not installed (bash .ci/install-claude)")
+    assert npm is not None
+    root = subprocess.run([npm, "root", "-g"], capture_output=True, text=True, check=True)
+    package = Path(root.stdout.strip()) / "@anthropic-ai" / "claude-code" / "package.json"
+    data = json.loads(package.read_text()) if package.exists() else {}
+    need(data.get("version") == pinned.group(1), f"Claude Code {pinned.group(1)} is not installed")
+    engines = data["engines"]["node"]  # ">=22.0.0"
+    assert f'"engines": {{"node": "{engines}"}}' in section
+    assert f"Node.js {engines[2:].split('.')[0]} or newer" in section
+    assert "deb.nodesource.com/setup_22.x" in section and "nvm install 22" in section

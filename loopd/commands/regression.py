@@ -24,11 +24,11 @@ from loopd.clock import SystemClock
 from loopd.config import load_config
 from loopd.engine.context import Context
 from loopd.engine.ports import ServiceSnapshot
+from loopd.engine.steps import completion
 from loopd.errors import LoopdError
 from loopd.events import EventLog
 from loopd.gitseam import GitSeam
 from loopd.sprint import Sprint, locate
-from loopd.state import load_state
 from loopd.testengine import EvidenceTestEngine, SweepReport
 
 TRIGGER = "manual"
@@ -68,7 +68,8 @@ def regression(*, repo: Path, sprints_root: str, sprint: str, as_json: bool) -> 
     ctx = Context(
         sprint=found,
         config=config,
-        state=load_state(found.state_file),
+        # After a full success LOOP_STATE.md is archived; its learned REPRO commands are not.
+        state=completion.starting_state(found),
         agents=_NoAgents(),
         git=GitSeam(found.repo, config.git, events, clock),
         services=NoServices(),

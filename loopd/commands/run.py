@@ -4,8 +4,9 @@ Holds the sprint's daemon lock for its whole life, runs the loop from where
 LOOP_STATE.md says it was, and maps the end to the exit codes DESIGN.md
 fixes: 0 full success, 2 partial, 1 incomplete or stopped, 130 interrupted.
 Like loop-v2's loop.sh it exits when the loop ends (a script calling it must
-get its exit code); with ``watch`` (the daemon) it stays up afterwards and
-runs the loop again when the sprint's files say so.
+get its exit code); with ``watch`` (the daemon) it stays up after a loop that
+ended and runs it again when the sprint's files say so, but exits after one
+that stopped (a fault, a budget, stuck): nothing would run it again.
 A stopped loop resumes in its step; one that ended (and said so) starts a
 new pass from the top; a full success archives the state, so the next run
 starts the sprint over, as loop-v2 did.
@@ -28,7 +29,7 @@ from typing import Any
 
 import click
 
-from loopd import daemon, fsio, preflight
+from loopd import daemon, ending, preflight
 from loopd.agents import AgentRunner, InfrastructureError
 from loopd.clock import SystemClock
 from loopd.config import Config, load_config
@@ -117,13 +118,27 @@ def _serve(
         watcher.pause()
         code = _run_once(ctx, reporter, reload)
         watcher.resume()
-        if settings.enabled:
-            _watch(ctx, watcher, reporter, reload)
+        if settings.enabled and not _stopped(ctx, reporter):
+            code = _watch(ctx, watcher, reporter, reload)
     return code
+
+
+def _stopped(ctx: Context, reporter: progress.Reporter) -> bool:
+    """A loop that stopped (a fault, a budget, stuck) cannot run again by itself: say so and exit.
+
+    Watching it would show a daemon running a loop that is not; the next
+    ``loopd start`` resumes it in the step it stopped in.
+    """
+    if ctx.state.stop_reason is None:
+        return False
+    name = ctx.sprint.name
+    reporter.note(f"the loop stopped, so the daemon exits; continue with: loopd start {name}")
+    return True
 
 
 def _run_once(ctx: Context, reporter: progress.Reporter, reload: _Reloader) -> int:
     """One run of the loop; the services it started are stopped when it ends."""
+    ending.clear(ctx.sprint)  # from here on, the last end is not how the sprint stands
     try:
         return _drive(ctx, reporter, reload)
     finally:
@@ -204,43 +219,40 @@ def _drive(ctx: Context, reporter: progress.Reporter, reload: _Reloader) -> int:
         reporter.note(f"stopped: {ctx.state.stop_reason}")
         return EXIT_STOPPED
     code = ctx.state.exit_code if ctx.state.exit_code is not None else EXIT_STOPPED
-    if code == 0:
-        _archive_state(ctx)
-    else:
+    archived = completion.archive_state(ctx) if code == 0 else None
+    if archived is None:
         # Reported: the next run starts a new pass (the exit code stays for status).
         # Killed before this, the next run reports this end instead.
         ctx.update(ctx.state.evolve(step=None))
     # The branch ends clean: the final state (or its removal) is the last commit.
-    archived = "; LOOP_STATE.md archived under .loopd/" if code == 0 else ""
-    ctx.commit("completion", completion.outcome(code) + archived)
+    moved = "; LOOP_STATE.md archived under .loopd/" if archived else ""
+    ctx.commit("completion", completion.outcome(code) + moved)
+    completion.record_end(ctx, code, archived)
     ctx.events.append("end", exit_code=code)
     reporter.note(f"loop ended: exit {code}")
     return code
-
-
-def _archive_state(ctx: Context) -> None:
-    """Full success: keep LOOP_STATE.md under .loopd/ and remove it from the sprint."""
-    state_file = ctx.sprint.state_file
-    archive = ctx.sprint.runtime / "archive" / f"LOOP_STATE-{ctx.clock.now():%Y%m%d-%H%M%S}.md"
-    fsio.atomic_write(archive, fsio.read_text(state_file))
-    state_file.unlink()
-    ctx.events.append("archived", path=str(archive))
 
 
 def _interrupted(found: Sprint, stop: daemon.Interrupted) -> int:
     """Record why the loop stopped; its step stays, so the next start re-runs it."""
     state = load_state(found.state_file)
     reason = "interrupted (Ctrl-C)" if stop.signum == signal.SIGINT else "stopped by loopd stop"
-    if found.state_file.exists():  # not after a full success archived it
+    # Only a loop that was running is interrupted: an earlier stop reason (a
+    # fault) or an end (the daemon was watching) is how the sprint stands.
+    running = state.stop_reason is None and state.exit_code is None
+    if running and found.state_file.exists():  # not after a full success archived it
         save_state(found.state_file, state.evolve(stop_reason=reason), found.files_lock)
-    click.echo(f"loopd: {reason}; state saved at step {state.step}", err=True)
+        click.echo(f"loopd: {reason}; state saved at step {state.step}", err=True)
+    else:
+        click.echo(f"loopd: {reason}; the loop was not running", err=True)
     return EXIT_INTERRUPTED if stop.signum == signal.SIGINT else EXIT_STOPPED
 
 
-def _watch(ctx: Context, watcher: Watcher, reporter: progress.Reporter, reload: _Reloader) -> None:
+def _watch(ctx: Context, watcher: Watcher, reporter: progress.Reporter, reload: _Reloader) -> int:
     """Stay up after the loop and run it again when files say so.
 
-    Only a signal ends this (``loopd stop``: SIGTERM raises Interrupted).
+    A signal ends this (``loopd stop``: SIGTERM raises Interrupted), and so
+    does a run that stopped: its exit code is returned.
     """
     reporter.note(f"loop finished; watching files for changes (stop: loopd stop {ctx.sprint.name})")
     spec = load_spec()
@@ -253,9 +265,11 @@ def _watch(ctx: Context, watcher: Watcher, reporter: progress.Reporter, reload: 
         rerun.reopen(ctx, spec.final, first="loop_start")
         watcher.pause()
         try:
-            _run_once(ctx, reporter, reload)
+            code = _run_once(ctx, reporter, reload)
         finally:
             watcher.resume()
+        if _stopped(ctx, reporter):
+            return code
         reporter.note("loop finished; watching files for changes")
 
 

@@ -1,9 +1,11 @@
 """``loopd status``: where a sprint is, read from its files (daemon or not).
 
-Besides the state and checklists: whether a daemon runs it (the lock's
-holder), the step it is in, the last few events, what the current (or last)
-run used against its budgets (from status.json, which the loop rewrites on
-every transition), and why it stopped.
+Besides the state and checklists: where the sprint stands as one state
+(running, stopped and why, ended and how: see :mod:`loopd.commands.standing`)
+with the command to go on, the step it is in, the last few events, what the
+current (or last) run used against its budgets (from status.json, which the
+loop rewrites on every transition).  After a full success LOOP_STATE.md is
+archived: status reads the archived copy and the end's record instead.
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ from typing import Any
 
 import click
 
-from loopd import daemon
+from loopd import daemon, ending
 from loopd import sprint as sprints
 from loopd.checklist import Checklist, DocKind, Item, Status, tested_kinds
+from loopd.commands.standing import ended_line, standing
 from loopd.config import Config, load_config
+from loopd.engine.steps import completion
 from loopd.errors import LoopdError
 from loopd.events import totals_by_role
 from loopd.services import load_report
@@ -74,6 +78,13 @@ class SprintStatus:
     step: str | None = None
     working_on: str | None = None
     exit_code: int | None = None
+    # One state: running, watching, stopping, stopped, ended, interrupted, not started.
+    state: str = ""
+    state_line: str = ""
+    continue_with: str | None = None  # the command that goes on from here
+    ended: dict[str, Any] | None = (
+        None  # how the loop ended: exit code, when, tests, commit, branch
+    )
     stashed: str | None = None  # the command restoring the user's stashed work
     daemon: dict[str, Any] | None = None  # {"pid": ...} while a daemon holds the sprint
     budget: dict[str, dict[str, float]] = field(default_factory=dict)  # used and limit
@@ -118,11 +129,13 @@ def collect(found: sprints.Sprint) -> SprintStatus:
     """
     loaded = load_config(found.repo, found)
     config = loaded.config
-    state = load_state(found.state_file)
+    state = _state(found)
     plan = Checklist.load(found.plan, DocKind.PLAN)
     tests = Checklist.load(found.beta_plan, DocKind.TEST_PLAN)
     holder = daemon.running(found)
     values = _values(found)
+    stands = standing(found.name, state, holder)
+    end = ending.load(found)
     return SprintStatus(
         sprint=found.name,
         dir=found.relative(found.dir),
@@ -141,6 +154,11 @@ def collect(found: sprints.Sprint) -> SprintStatus:
         step=state.step,
         working_on=state.working_on,
         exit_code=state.exit_code,
+        state=stands.state,
+        state_line=stands.line,
+        continue_with=stands.next,
+        # Only the record of this end: a run since, or a stop, is how the sprint stands now.
+        ended=end.as_dict() if end and end.exit_code == state.exit_code else None,
         stashed=state.stashed,
         daemon={"pid": holder.pid} if holder is not None else None,
         budget=_budget(_snapshot(found), state, config, live=holder is not None),
@@ -168,6 +186,13 @@ def _warnings(
         *(report.warnings if report is not None else ()),
     ]
     return list(dict.fromkeys(found_lines))
+
+
+def _state(found: sprints.Sprint) -> LoopState:
+    """LOOP_STATE.md; after a full success archived it, the archived copy."""
+    if found.state_file.exists():
+        return load_state(found.state_file)
+    return completion.archived_state(found) or LoopState()
 
 
 def _values(found: sprints.Sprint) -> dict[str, Any]:
@@ -317,6 +342,7 @@ def _values_line(values: dict[str, Any]) -> str:
 def _print(status: SprintStatus) -> None:
     rows = [
         ("sprint", f"{status.sprint}  ({status.dir})"),
+        ("state", status.state_line),
         (
             "phase",
             f"{status.phase or 'not started'}   iteration {status.iteration}"
@@ -329,10 +355,12 @@ def _print(status: SprintStatus) -> None:
         ("next task", status.next_task or "-"),
         ("next test", status.next_test or "-"),
     ]
-    rows[2:2] = [("daemon", _daemon_line(status)), ("step", _step_line(status))]
-    if status.stop_reason:
-        rows.append(("stopped", status.stop_reason))
-    if status.exit_code is not None:
+    if status.continue_with:
+        rows.insert(2, ("continue", status.continue_with))
+    rows.insert(4 if status.continue_with else 3, ("step", _step_line(status)))
+    if status.ended is not None:
+        rows.append(("ended", ended_line(ending.Ending(**_fields(status.ended)))))
+    elif status.exit_code is not None:
         rows.append(("ended", f"exit {status.exit_code}"))
     if status.stashed:
         rows.append(("stashed", f"your uncommitted work; restore with: {status.stashed}"))
@@ -353,11 +381,8 @@ def _print(status: SprintStatus) -> None:
             click.echo(f"  {describe_event(event)}")
 
 
-def _daemon_line(status: SprintStatus) -> str:
-    if status.daemon is None:
-        return "not running"
-    pid = status.daemon["pid"]
-    return f"running (pid {pid})" if pid else "running"
+def _fields(ended: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in ended.items() if k != "outcome"}
 
 
 def _step_line(status: SprintStatus) -> str:
@@ -442,7 +467,7 @@ def _list(repo: Path, sprints_root: str, as_json: bool) -> int:
         done, total = s.tasks.by_status["done"], s.tasks.total
         passed, tests = s.tests.by_status["passed"], s.tests.total
         click.echo(
-            f"{s.sprint:<24} {s.phase or 'not started':<14} tasks {done}/{total}"
+            f"{s.sprint:<24} {s.state:<12} {s.phase or '-':<14} tasks {done}/{total}"
             f"  tests {passed}/{tests}"
         )
     return 0

@@ -10,13 +10,13 @@ from loopd.clock import Clock
 from loopd.config import Config
 from loopd.engine.context import Context
 from loopd.engine.ports import ServiceSnapshot, ServiceState, TestEngine
+from loopd.engine.steps import completion
 from loopd.errors import LoopdError
 from loopd.events import EventLog
 from loopd.gitseam import GitSeam
 from loopd.prompting import ServiceReport as ServiceReportContext
 from loopd.services import ServiceManager, ServiceReport
 from loopd.sprint import Sprint
-from loopd.state import load_state
 from loopd.testengine import EvidenceTestEngine
 
 # Services with nothing to start them with are what loop-v2 called greenfield.
@@ -93,7 +93,7 @@ def build(
     ctx = Context(
         sprint=sprint,
         config=config,
-        state=load_state(sprint.state_file),
+        state=completion.starting_state(sprint),  # learned commands outlive an archive
         agents=agents,
         git=GitSeam(
             sprint.repo,

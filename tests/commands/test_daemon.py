@@ -108,6 +108,8 @@ def test_kill_9_then_start_again_resumes_in_the_same_state(repo: Path, sprint_di
     daemon.popen.wait()
     killed = load_state(sprint_dir / "LOOP_STATE.md")
     assert killed.step == "gate_clarity" and killed.gate_passed("craap")
+    shown = json.loads(run_cli(repo, "status", "s1", "--json").out)
+    assert shown["state"] == "interrupted" and shown["continue_with"] == "loopd start s1"
     calls = killed.counters["agent_calls"]
     orphan = int((repo / "slow.pid").read_text())
     assert proc.pid_alive(orphan)  # the killed daemon could not stop its agent
@@ -152,10 +154,11 @@ def test_status_shows_the_running_daemon_its_step_budget_and_recent_events(repo:
         data = json.loads(run_cli(repo, "status", "s1", "--json").out)
     finally:
         (repo / ".go").touch()
-    assert f"daemon     running (pid {pid})" in shown.out
+    assert f"state      running (pid {pid}), step vrc1" in shown.out
     assert "step       vrc1" in shown.out
     assert "budget     agent calls 0 of 40" in shown.out
     assert data["daemon"] == {"pid": pid} and data["step"] == "vrc1"
+    assert data["state"] == "running" and data["continue_with"] is None
     assert data["budget"]["agent_calls"] == {"used": 0.0, "limit": 40.0}
     recent = data["recent"]
     assert len(recent) == 5 and recent[-1] == {**recent[-1], "type": "transition", "dest": "vrc1"}
@@ -165,6 +168,7 @@ def test_status_shows_the_running_daemon_its_step_budget_and_recent_events(repo:
     # The pause script writes no plan: the run stops at write_plan, after two calls.
     assert after["daemon"] is None and after["budget"]["agent_calls"]["used"] == 2.0
     assert after["stop_reason"].startswith("the plan agent did not write")
+    assert after["state"] == "stopped" and after["continue_with"] == "loopd start s1"
 
 
 def test_sighup_reloads_the_config_at_the_next_step(repo: Path) -> None:

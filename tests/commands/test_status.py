@@ -88,7 +88,7 @@ def test_without_a_daemon_status_says_so_and_shows_the_budgets(
     (repo / ".loopd/config.yaml").write_text("budgets:\n  max_cost_usd: 5\n")
     result = run_cli(repo, "status", "s1")
     lines = dict(line.split(None, 1) for line in result.out.splitlines() if line.strip())
-    assert lines["daemon"] == "not running"
+    assert lines["state"] == "not started" and lines["continue"] == "loopd start s1"
     assert lines["budget"].startswith("agent calls 0 · cost $0.00 of $5.00 · wall time 0s")
     data = json.loads(run_cli(repo, "status", "s1", "--json").out)
     assert data["daemon"] is None and data["recent"] == []
