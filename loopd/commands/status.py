@@ -108,7 +108,7 @@ def collect(found: sprints.Sprint) -> SprintStatus:
     The config is loaded too, so a malformed one is reported here and not
     first by a daemon hours later.
     """
-    config = load_config(found.repo, found).config
+    config = load_config(found.checkout, found).config
     state = load_state(found.state_file)
     plan = Checklist.load(found.plan, DocKind.PLAN)
     tests = Checklist.load(found.beta_plan, DocKind.TEST_PLAN)
