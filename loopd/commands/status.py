@@ -23,6 +23,7 @@ from loopd.checklist import Checklist, DocKind, Item, Status
 from loopd.config import Config, load_config
 from loopd.errors import LoopdError
 from loopd.events import totals_by_role
+from loopd.gitseam import repo as gitrepo
 from loopd.services import load_report
 from loopd.state import KNOWN_GATES, LoopState, load_state
 from loopd.values import load_value_table
@@ -81,6 +82,9 @@ class SprintStatus:
     services: list[dict[str, Any]] = field(default_factory=list)
     # VALUE_CHECKLIST.md's table: rows, verified, blocked, open, and the warnings reading it.
     values: dict[str, Any] = field(default_factory=dict)
+    # Where the loop works, relative to the checkout, when it has a worktree of its own.
+    worktree: str | None = None
+    branch: str | None = None  # the branch checked out where the loop works
 
 
 def _tally(checklist: Checklist, words: dict[Status, str]) -> Tally:
@@ -136,7 +140,17 @@ def collect(found: sprints.Sprint) -> SprintStatus:
         recent=recent_events(found.events_log),
         services=_services(found),
         values=_values(found),
+        worktree=str(found.repo.relative_to(found.checkout)) if found.in_worktree else None,
+        branch=_branch(found),
     )
+
+
+def _branch(found: sprints.Sprint) -> str | None:
+    try:
+        with gitrepo.opened(found.repo) as repo:
+            return gitrepo.branch_of(repo)
+    except LoopdError:
+        return None
 
 
 def _values(found: sprints.Sprint) -> dict[str, Any]:
@@ -299,6 +313,8 @@ def _print(status: SprintStatus) -> None:
         ("next test", status.next_test or "-"),
     ]
     rows[2:2] = [("daemon", _daemon_line(status)), ("step", _step_line(status))]
+    if status.worktree is not None:
+        rows.insert(1, ("worktree", f"{status.worktree}  (branch {status.branch or '-'})"))
     if status.stop_reason:
         rows.append(("stopped", status.stop_reason))
     if status.exit_code is not None:
@@ -410,11 +426,23 @@ def _list(repo: Path, sprints_root: str, as_json: bool) -> int:
     for s in found:
         done, total = s.tasks.by_status["done"], s.tasks.total
         passed, tests = s.tests.by_status["passed"], s.tests.total
+        where = s.worktree or "in place"
         click.echo(
-            f"{s.sprint:<24} {s.phase or 'not started':<14} tasks {done}/{total}"
-            f"  tests {passed}/{tests}"
+            f"{s.sprint:<16} {_state_word(s):<20} {s.phase or 'not started':<14}"
+            f" tasks {done}/{total}  tests {passed}/{tests}  {where}"
         )
     return 0
+
+
+def _state_word(status: SprintStatus) -> str:
+    """Running, stopped, ended or idle: one word (and the pid or exit code) per sprint."""
+    if status.daemon is not None:
+        return _daemon_line(status)
+    if status.stop_reason:
+        return "stopped"
+    if status.exit_code is not None:
+        return f"ended exit {status.exit_code}"
+    return "idle"
 
 
 def status(*, repo: Path, sprints_root: str, sprint: str | None, as_json: bool) -> int:
