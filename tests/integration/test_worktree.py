@@ -11,7 +11,9 @@ everything back exactly.  Two sprints run side by side.
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -206,12 +208,14 @@ def test_two_sprints_of_one_repo_run_side_by_side(repo: Path, tmp_path: Path) ->
 
     gate.write_text("")
     assert wait_for(lambda: _ended(repo, "s1") and _ended(repo, "s2"), timeout=120)
-    branches = set()
+    branches = {}
     for sprint in ("s1", "s2"):
         tree = worktree_path(repo, sprint)
         assert (tree / "greet.py").read_text() == GREETING
-        branches.add(git(tree, "branch", "--show-current").strip())
-    assert {b.split("/")[1].split("-")[0] for b in branches} == {"s1", "s2"}
+        branches[sprint] = git(tree, "branch", "--show-current").strip()
+        assert branches[sprint].startswith(f"loop-v2/{sprint}-")
+        shown = run_cli(repo, "status", sprint).out
+        assert f"worktree   .loopd/worktrees/{sprint}  (branch {branches[sprint]})" in shown
     listing = run_cli(repo, "status").out
     assert "running" not in listing and listing.count(".loopd/worktrees/s") == 2, listing
     assert _snapshot(repo) == before
@@ -251,3 +255,24 @@ def test_in_place_restore_works_after_a_loop_that_stopped_before_any_commit(
     assert b"Invalid API key" in after["files"].pop(state_file)
     after["status"] = after["status"].replace(f"?? {state_file}\n", "")
     assert after == before
+
+
+def test_a_daemon_killed_mid_run_leaves_the_checkout_untouched(repo: Path, tmp_path: Path) -> None:
+    env = _user_repo(repo, tmp_path, "node_modules/\n")
+    script, gate = tmp_path / "paused.yaml", tmp_path / "go"
+    _paused(script, gate)
+    before = _snapshot(repo)
+    paused = {**env, "LOOPD_AGENT_REPLAY_SCRIPT": str(script)}
+    started = loopd(repo, "start", "s1", "--once", env=paused)
+    assert started.returncode == 0, started.stdout + started.stderr
+    assert wait_for((tmp_path / "s1.waiting").exists, timeout=60)
+
+    pid = json.loads(run_cli(repo, "status", "s1", "--json").out)["daemon"]["pid"]
+    os.kill(pid, signal.SIGKILL)
+    assert wait_for(lambda: _ended(repo), timeout=30)
+    assert _snapshot(repo) == before
+
+    again = loopd(repo, "run", "s1", env=env)  # reaps the orphaned agent, resumes, converges
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert (worktree_path(repo, "s1") / "greet.py").read_text() == GREETING
+    assert _snapshot(repo) == before
