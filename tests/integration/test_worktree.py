@@ -276,3 +276,17 @@ def test_a_daemon_killed_mid_run_leaves_the_checkout_untouched(repo: Path, tmp_p
     assert again.returncode == 0, again.stdout + again.stderr
     assert (worktree_path(repo, "s1") / "greet.py").read_text() == GREETING
     assert _snapshot(repo) == before
+
+
+def test_a_checkout_left_on_the_sprints_loop_branch_is_worked_in_place(repo: Path) -> None:
+    # loop-v2 left the user on its branch; git allows a branch in one worktree only.
+    install(repo, "greeter")
+    git(repo, "switch", "-q", "-c", "loop-v2/s1-20250101-090000")
+
+    done = loopd(repo, "run", "s1")
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "your checkout is on the sprint's branch loop-v2/s1-20250101-090000" in done.stdout
+    assert not worktree_path(repo, "s1").exists()
+    assert (repo / "greet.py").read_text() == GREETING
+    assert git(repo, "branch", "--show-current") == "loop-v2/s1-20250101-090000\n"
