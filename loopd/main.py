@@ -100,6 +100,14 @@ no_watch_option = click.option(
 )
 
 
+in_place_option = click.option(
+    "--in-place",
+    is_flag=True,
+    help="Work in your checkout (switch branch, stash your work) as loop-v2 did, "
+    "not in the sprint's own worktree under .loopd/worktrees/.",
+)
+
+
 def iteration_limit(positional: int | None, option: int | None) -> int | None:
     """The test iteration limit from ``N`` (loop-v2's second argument) or --max-iterations."""
     if positional is not None and option is not None and positional != option:
@@ -192,6 +200,7 @@ def doctor(opts: Options, /, sprint: str | None, as_json: bool) -> int:
 @click.option("--once", is_flag=True, help="Exit when the loop ends instead of watching.")
 @no_watch_option
 @max_iterations_option
+@in_place_option
 @pass_options
 def start(
     opts: Options,
@@ -203,6 +212,7 @@ def start(
     once: bool,
     no_watch: bool,
     max_iterations: int | None,
+    in_place: bool,
 ) -> int:
     """Start the loop daemon for SPRINT, which watches the sprint's files afterwards.
 
@@ -232,6 +242,7 @@ def start(
         foreground=foreground,
         watch=not (once or no_watch),
         max_iterations=iteration_limit(iterations, max_iterations),
+        in_place=in_place,
     )
 
 
@@ -242,6 +253,7 @@ def start(
 @watch_option
 @no_watch_option
 @max_iterations_option
+@in_place_option
 @pass_options
 def run(
     opts: Options,
@@ -253,6 +265,7 @@ def run(
     watch: bool,
     no_watch: bool,
     max_iterations: int | None,
+    in_place: bool,
 ) -> int:
     """Run the loop for SPRINT in this process and exit with its exit code.
 
@@ -273,6 +286,7 @@ def run(
         sprint=sprint,
         watch=watch,
         max_iterations=iteration_limit(iterations, max_iterations),
+        in_place=in_place,
     )
 
 

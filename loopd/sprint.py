@@ -19,17 +19,36 @@ _EMPTY_ITEM = re.compile(r"[-*+](?: \[[ xX]\])?|\d+[.)]|[A-Z]+-?\d+[.:)]?")
 DEFAULT_SPRINTS_ROOT = "docs/sprints"
 RUNTIME_DIR = ".loopd"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-# .loopd/<sprint>/ shares .loopd/ with the repo-wide prompts and config.
-RESERVED_NAMES = frozenset({"prompts", "config.yaml"})
+WORKTREES_DIR = "worktrees"
+# .loopd/<sprint>/ shares .loopd/ with the repo-wide prompts, config and worktrees.
+RESERVED_NAMES = frozenset({"prompts", "config.yaml", WORKTREES_DIR})
 
 
 @dataclass(frozen=True)
 class Sprint:
-    """Paths of one sprint.  Construct with :func:`locate`."""
+    """Paths of one sprint.  Construct with :func:`locate`.
+
+    ``repo`` is the working tree the loop works in: the sprint's own git
+    worktree, or the user's checkout in place.  ``home`` is the user's
+    checkout when that differs: loopd's runtime files, ``.loopd/config.yaml``
+    and ``.loopd/prompts/`` stay there, so commands run from the checkout
+    find them.
+    """
 
     name: str
     repo: Path
     dir: Path
+    home: Path | None = None
+
+    @property
+    def checkout(self) -> Path:
+        """The user's checkout: where ``.loopd/`` (runtime, config, prompts) is."""
+        return self.home if self.home is not None else self.repo
+
+    @property
+    def in_worktree(self) -> bool:
+        """Whether the loop works in a worktree of its own, not in the user's checkout."""
+        return self.home is not None and self.home != self.repo
 
     @property
     def vision(self) -> Path:
@@ -86,7 +105,7 @@ class Sprint:
     @property
     def runtime(self) -> Path:
         """``.loopd/<sprint>/``: git-ignored daemon files (lock, logs, runs)."""
-        return self.repo / RUNTIME_DIR / self.name
+        return self.checkout / RUNTIME_DIR / self.name
 
     @property
     def events_log(self) -> Path:
@@ -99,11 +118,11 @@ class Sprint:
         return self.runtime / "files.lock"
 
     def relative(self, path: Path) -> str:
-        """``path`` relative to the repo root, for messages and prompts."""
-        try:
-            return str(path.relative_to(self.repo))
-        except ValueError:
-            return str(path)
+        """``path`` relative to the repo root (or the user's checkout), for messages and prompts."""
+        for root in (self.repo, self.checkout):
+            if path.is_relative_to(root):
+                return str(path.relative_to(root))
+        return str(path)
 
 
 def check_name(name: str) -> str:
@@ -123,9 +142,23 @@ def sprint_for(repo: Path, sprints_root: str, name: str) -> Sprint:
     return Sprint(name=check_name(name), repo=repo, dir=repo / sprints_root / name)
 
 
+def worktree_path(checkout: Path, name: str) -> Path:
+    """Where sprint ``name``'s own git worktree is: ``<checkout>/.loopd/worktrees/<name>``."""
+    return checkout / RUNTIME_DIR / WORKTREES_DIR / name
+
+
+def in_worktree(checkout: Path, sprints_root: str, name: str) -> Sprint | None:
+    """The sprint as its worktree holds it, if it has one (a loop made it)."""
+    checkout = checkout.resolve()
+    tree = worktree_path(checkout, check_name(name))
+    if not (tree / ".git").is_file():
+        return None
+    return Sprint(name=name, repo=tree, dir=tree / sprints_root / name, home=checkout)
+
+
 def locate(repo: Path, sprints_root: str, name: str) -> Sprint:
-    """The sprint named ``name``; a clear error if its directory is missing."""
-    sprint = sprint_for(repo, sprints_root, name)
+    """The sprint named ``name``, in its worktree if it has one; an error if it is missing."""
+    sprint = in_worktree(repo, sprints_root, name) or sprint_for(repo, sprints_root, name)
     if not sprint.dir.is_dir():
         raise LoopdError(
             "sprint directory not found", path=sprint.dir, hint=_missing_hint(sprint, sprints_root)
@@ -180,8 +213,10 @@ def _is_content(line: str) -> bool:
 
 
 def list_sprints(repo: Path, sprints_root: str) -> list[str]:
-    """Names of the sprint directories under the sprints root, sorted."""
+    """Names of the sprints under the sprints root or in a worktree of their own, sorted."""
     root = repo / sprints_root
-    if not root.is_dir():
-        return []
-    return sorted(p.name for p in root.iterdir() if p.is_dir() and _NAME.match(p.name))
+    names = {p.name for p in root.iterdir() if p.is_dir()} if root.is_dir() else set()
+    trees = repo / RUNTIME_DIR / WORKTREES_DIR
+    if trees.is_dir():
+        names |= {p.name for p in trees.iterdir() if (p / ".git").is_file()}
+    return sorted(n for n in names if _NAME.match(n) and n not in RESERVED_NAMES)

@@ -44,6 +44,9 @@ def demo(*, keep: Path | None) -> int:
             sprint=SPRINT,
             watch=False,
             max_iterations=None,
+            # The demo's repo is its own, made for it: working in place leaves
+            # the code the agents wrote right there, in --keep DIR.
+            in_place=True,
         )
     _summary(target, code)
     if keep is None and code == 0:

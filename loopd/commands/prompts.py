@@ -91,7 +91,7 @@ def live_context(
 
     Evidence, attempts and peers come from a failing round, so they stay empty.
     """
-    loaded = load_config(sprint.repo, sprint)
+    loaded = load_config(sprint.checkout, sprint)
     for warning in loaded.warnings:
         click.echo(f"loopd: warning: {warning}", err=True)
     plan = Checklist.load(sprint.plan, DocKind.PLAN)

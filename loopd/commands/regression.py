@@ -58,7 +58,7 @@ def regression(*, repo: Path, sprints_root: str, sprint: str, as_json: bool) -> 
     """Run a regression check of ``sprint`` on demand; 1 when a test regressed."""
     found = locate(repo.resolve(), sprints_root, sprint)
     _not_running(found)
-    config = load_config(found.repo, found).config
+    config = load_config(found.checkout, found).config
     # On demand, nothing is committed: the changes are left for the user (or the loop).
     config = dataclasses.replace(config, git=dataclasses.replace(config.git, commit=False))
     clock = SystemClock()

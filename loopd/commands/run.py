@@ -29,7 +29,7 @@ from typing import Any
 
 import click
 
-from loopd import daemon, ending, preflight
+from loopd import daemon, ending, preflight, workspace
 from loopd.agents import AgentRunner, InfrastructureError
 from loopd.clock import SystemClock
 from loopd.config import Config, load_config
@@ -54,8 +54,12 @@ def run(
     sprint: str,
     watch: bool,
     max_iterations: int | None,
+    in_place: bool = False,
 ) -> int:
-    """Run the loop until it ends; with ``watch``, then re-run it on changes until a signal."""
+    """Run the loop until it ends; with ``watch``, then re-run it on changes until a signal.
+
+    ``in_place``: in the user's checkout, as loop-v2 did, not in the sprint's worktree.
+    """
     found = locate(repo, sprints_root, sprint)
     # Before any state, branch or agent call: a refused start changes nothing.
     ready = preflight.require(found, _say)
@@ -64,6 +68,10 @@ def run(
         reporter.note(ready.summary)
         if reaped:
             reporter.note(f"stopped {len(reaped)} process(es) a killed daemon left running")
+        prepared = workspace.prepare(found, in_place=in_place)
+        found = prepared.sprint
+        for line in prepared.notes:
+            reporter.note(line)
         try:
             return _serve(found, max_iterations, reporter, hangup, watch=watch)
         except daemon.Interrupted as stop:
@@ -102,7 +110,7 @@ def _serve(
     then the process exits when the loop ends, also when asked to watch.
     """
     overrides = {"limits.max_iterations": max_iterations}
-    loaded = load_config(found.repo, found, overrides=overrides)
+    loaded = load_config(found.checkout, found, overrides=overrides)
     for warning in loaded.warnings:
         reporter.note(f"warning: {warning}")
     ctx = assemble.build(found, loaded.config, SystemClock(), reporter.note)
@@ -158,7 +166,7 @@ class _Reloader:
             return
         self.asked.clear()
         try:
-            loaded = load_config(self.found.repo, self.found, overrides=self.overrides)
+            loaded = load_config(self.found.checkout, self.found, overrides=self.overrides)
         except LoopdError as exc:
             ctx.note(f"SIGHUP: configuration not reloaded, keeping the old one: {exc}")
             return

@@ -26,7 +26,7 @@ def services(*, repo: Path, sprints_root: str, sprint: str, action: Action, as_j
     can wait on them; ``down`` exits 0 once everything loopd started is gone.
     """
     found = locate(repo, sprints_root, sprint)
-    manager = ServiceManager(found, load_config(found.repo, found).config)
+    manager = ServiceManager(found, load_config(found.checkout, found).config)
     if action == "down":
         return _down(manager.stop_all(), as_json)
     report = manager.start_all() if action == "up" else manager.check()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from loopd import daemon, fsio, preflight, proc
+from loopd import daemon, fsio, preflight, proc, workspace
 from loopd.commands.run import run
 from loopd.errors import LoopdError
 from loopd.sprint import Sprint, locate
@@ -25,11 +25,13 @@ def start(
     foreground: bool,
     watch: bool,
     max_iterations: int | None,
+    in_place: bool = False,
 ) -> int:
     """Detach a daemon running ``loopd run`` and return at once, or run attached.
 
     ``watch``: the daemon stays up after the loop and runs it again when
     files change (``loopd run --watch``); otherwise it exits when the loop ends.
+    ``in_place``: the loop works in the user's checkout, not in a worktree.
     """
     if foreground:
         return run(
@@ -38,6 +40,7 @@ def start(
             sprint=sprint,
             watch=watch,
             max_iterations=max_iterations,
+            in_place=in_place,
         )
     found = locate(repo, sprints_root, sprint)
     # Said here, not from a daemon that exits at once; nothing is changed before it.
@@ -48,8 +51,13 @@ def start(
             f"sprint {sprint} is already running (pid {holder.pid})",
             hint=f"follow it: loopd logs -f {sprint}; stop it: loopd stop {sprint}",
         )
-    argv = [sys.executable, "-m", "loopd", "-C", str(found.repo), "--sprints-root", sprints_root]
-    argv += ["run", sprint, *_flags(watch, max_iterations)]
+    # Made here, so what it did to git (a worktree, a stash) is said by start itself.
+    prepared = workspace.prepare(found, in_place=in_place)
+    for line in prepared.notes:
+        click.echo(line)
+    home = str(found.checkout)
+    argv = [sys.executable, "-m", "loopd", "-C", home, "--sprints-root", sprints_root]
+    argv += ["run", sprint, *_flags(watch, max_iterations), *(["--in-place"] if in_place else [])]
     child = _detach(found, argv)
     info = _wait_started(found, child)
     click.echo(ready.summary)
@@ -70,7 +78,8 @@ def _detach(found: Sprint, argv: list[str]) -> proc.Spawned:
     log = daemon.log_path(found)
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as out:
-        return proc.spawn(argv, cwd=found.repo, stdin=subprocess.DEVNULL, stdout=out, stderr=out)
+        home = found.checkout
+        return proc.spawn(argv, cwd=home, stdin=subprocess.DEVNULL, stdout=out, stderr=out)
 
 
 def _wait_started(found: Sprint, child: proc.Spawned) -> daemon.DaemonInfo:

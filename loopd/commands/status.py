@@ -27,6 +27,7 @@ from loopd.config import Config, load_config
 from loopd.engine.steps import completion
 from loopd.errors import LoopdError
 from loopd.events import totals_by_role
+from loopd.gitseam import repo as gitrepo
 from loopd.services import load_report
 from loopd.state import KNOWN_GATES, LoopState, load_state
 from loopd.values import load_value_table
@@ -95,6 +96,9 @@ class SprintStatus:
     values: dict[str, Any] = field(default_factory=dict)
     # Every oddity loopd read past in the sprint's files (``path:line: message``), as doctor shows.
     warnings: list[str] = field(default_factory=list)
+    # Where the loop works, relative to the checkout, when it has a worktree of its own.
+    worktree: str | None = None
+    branch: str | None = None  # the branch checked out where the loop works
 
 
 def _tally(
@@ -127,7 +131,7 @@ def collect(found: sprints.Sprint) -> SprintStatus:
     The config is loaded too, so a malformed one is reported here and not
     first by a daemon hours later.
     """
-    loaded = load_config(found.repo, found)
+    loaded = load_config(found.checkout, found)
     config = loaded.config
     state = _state(found)
     plan = Checklist.load(found.plan, DocKind.PLAN)
@@ -166,6 +170,8 @@ def collect(found: sprints.Sprint) -> SprintStatus:
         services=_services(found),
         values=values,
         warnings=_warnings(loaded.warnings, plan, tests, values, found),
+        worktree=str(found.repo.relative_to(found.checkout)) if found.in_worktree else None,
+        branch=_branch(found),
     )
 
 
@@ -193,6 +199,14 @@ def _state(found: sprints.Sprint) -> LoopState:
     if found.state_file.exists():
         return load_state(found.state_file)
     return completion.archived_state(found) or LoopState()
+
+
+def _branch(found: sprints.Sprint) -> str | None:
+    try:
+        with gitrepo.opened(found.repo) as repo:
+            return gitrepo.branch_of(repo)
+    except LoopdError:
+        return None
 
 
 def _values(found: sprints.Sprint) -> dict[str, Any]:
@@ -358,6 +372,8 @@ def _print(status: SprintStatus) -> None:
     if status.continue_with:
         rows.insert(2, ("continue", status.continue_with))
     rows.insert(4 if status.continue_with else 3, ("step", _step_line(status)))
+    if status.worktree is not None:
+        rows.insert(1, ("worktree", f"{status.worktree}  (branch {status.branch or '-'})"))
     if status.ended is not None:
         rows.append(("ended", ended_line(ending.Ending(**_fields(status.ended)))))
     elif status.exit_code is not None:
@@ -466,9 +482,10 @@ def _list(repo: Path, sprints_root: str, as_json: bool) -> int:
     for s in found:
         done, total = s.tasks.by_status["done"], s.tasks.total
         passed, tests = s.tests.by_status["passed"], s.tests.total
+        where = s.worktree or "in place"
         click.echo(
             f"{s.sprint:<24} {s.state:<12} {s.phase or '-':<14} tasks {done}/{total}"
-            f"  tests {passed}/{tests}"
+            f"  tests {passed}/{tests}  {where}"
         )
     return 0
 

@@ -239,6 +239,10 @@ class GitSettings:
         "Branches loopd never commits on (space-separated in bash).",
         bash="PROTECTED_BRANCHES",
     )
+    in_place: bool = setting(
+        False,
+        "Work in the user's checkout, as loop-v2 did (stash, switch), not in a worktree.",
+    )
 
 
 @dataclass(frozen=True)

@@ -25,12 +25,30 @@ def clear_leftovers(repo: Path, sprint_dir: Path) -> list[str]:
     for path in removed:
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
-    return [str(path.relative_to(repo)) for path in removed]
+    return [
+        str(path.relative_to(repo)) if path.is_relative_to(repo) else str(path) for path in removed
+    ]
+
+
+def _git_dir(repo: Path) -> Path | None:
+    """``repo/.git``, or for a worktree (``.git`` is a file) its own git directory.
+
+    A worktree's refs are shared with the user's checkout: only the locks of
+    its own directory (index, HEAD) are the loop's to clear.
+    """
+    dot = repo / ".git"
+    if dot.is_dir():
+        return dot
+    text = dot.read_text(errors="replace").strip() if dot.is_file() else ""
+    if not text.startswith("gitdir:"):
+        return None
+    path = Path(text.removeprefix("gitdir:").strip())
+    return path if path.is_absolute() else repo / path
 
 
 def _stale_git_locks(repo: Path) -> list[Path]:
-    git_dir = repo / ".git"
-    if not git_dir.is_dir():
+    git_dir = _git_dir(repo)
+    if git_dir is None or not git_dir.is_dir():
         return []
     locks = [p for p in git_dir.glob("*.lock") if p.is_file()]
     locks += [p for p in (git_dir / "refs").rglob("*.lock") if p.is_file()]

@@ -51,7 +51,7 @@ def setup_branch(
     with opened(path) as repo:
         current = settled_branch(repo, "set up the sprint branch")
         name = f"{prefix}/{sprint}-{now.astimezone():{_STAMP}}"
-        _check_name(repo, name)
+        check_branch_name(repo, name)
         pattern = loop_branch_pattern(prefix, sprint)
         if pattern.fullmatch(current):
             return BranchSetup(current, "current", current)
@@ -59,7 +59,7 @@ def setup_branch(
         stash = None
         if current in protected and not unborn:
             stash = _stash(repo, sprint, current, now, _carried(path, keep))
-        existing = _loop_branches(repo, prefix, pattern)
+        existing = loop_branches(repo, prefix, pattern)
         if existing:
             _switch(repo, [existing[0]], stash)
             return BranchSetup(existing[0], "resumed", current, stash, unborn)
@@ -71,7 +71,7 @@ def setup_branch(
         return BranchSetup(name, "created", current, stash, unborn)
 
 
-def _check_name(repo: Repo, name: str) -> None:
+def check_branch_name(repo: Repo, name: str) -> None:
     status, _, _ = call(repo, "check-ref-format", "--branch", name)
     if status != 0:
         raise LoopdError(
@@ -162,7 +162,7 @@ def branches_with(path: Path, relative: str, limit: int = 50) -> list[str]:
         return []
 
 
-def _loop_branches(repo: Repo, prefix: str, pattern: re.Pattern[str]) -> list[str]:
+def loop_branches(repo: Repo, prefix: str, pattern: re.Pattern[str]) -> list[str]:
     """The sprint's loop branches, newest commit first (ties: the later time stamp)."""
     out = git(
         repo,

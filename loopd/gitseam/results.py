@@ -24,7 +24,7 @@ class StashRecord:
         It names the stash by commit id, not ``stash@{n}``, which shifts when
         anything else is stashed later.
         """
-        return f"git switch {shlex.quote(self.branch)} && git stash apply {self.sha}"
+        return f"git switch {shlex.quote(self.branch)} && git stash apply --index {self.sha}"
 
 
 @dataclass(frozen=True)

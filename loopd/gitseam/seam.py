@@ -16,7 +16,7 @@ from loopd.clock import Clock, SystemClock
 from loopd.config import GitSettings
 from loopd.events import EventLog
 from loopd.gitseam import branch, changes, commit, ignore, untracked
-from loopd.gitseam.repo import branch_of, call, head_sha, opened
+from loopd.gitseam.repo import branch_of, call, git, head_sha, opened
 from loopd.gitseam.results import BranchSetup, CommitResult, DiffSummary
 
 HOOK_TIMEOUT = 900.0
@@ -71,7 +71,21 @@ class GitSeam:
         added = ignore.ensure_gitignore(self.repo)
         if added:
             self._emit("git_ignore", added=added)
+            self._commit_gitignore(added)
         return added
+
+    def _commit_gitignore(self, added: list[str]) -> None:
+        """Commit the .gitignore edit at once, alone: an edit left uncommitted follows
+        a ``git switch`` back to the user's branch and blocks their ``git stash apply``."""
+        if not self.settings.commit:
+            return
+        with opened(self.repo) as repo:
+            if branch_of(repo) in self.settings.protected_branches:
+                return
+            git(repo, "add", "--", ".gitignore")
+        message = f"loopd: .gitignore ignores {', '.join(added)}"
+        sha = commit.commit(self.repo, message, self.hook_timeout)
+        self._emit("git_commit", sha=sha, branch=self.current_branch(), message=message, files=1)
 
     def begin_step(self, step: str, *, resumed: bool = False) -> None:
         """Note the untracked files there as ``step`` begins: its commits leave them alone.

@@ -96,7 +96,9 @@ def layers(sprint: Sprint | None, repo: Path) -> list[tuple[Layer, Path]]:
     found: list[tuple[Layer, Path]] = []
     if sprint is not None:
         found.append(("sprint", sprint.prompts_dir))
-    found.append(("repo", repo / RUNTIME_DIR / "prompts"))
+    # .loopd/ (git-ignored) is in the user's checkout, also when the loop works in a worktree.
+    checkout = sprint.checkout if sprint is not None else repo
+    found.append(("repo", checkout / RUNTIME_DIR / "prompts"))
     found.append(("loop-v2", repo / LOOP_V2_PROMPTS))
     found.append(("default", resources.data_dir("prompts")))
     return found

@@ -16,6 +16,7 @@ import yaml
 from loopd import proc
 from loopd.state import load_state
 from tests.cli import run_cli
+from tests.integration import sprints
 from tests.integration.sprints import environment, install
 
 SD = "$LOOPD_SPRINT_DIR"
@@ -84,8 +85,8 @@ def test_start_detaches_refuses_a_second_and_stop_ends_the_agent(
     started = _loopd(repo, "start", "s1", "--once")
     assert started.returncode == 0, started.stderr
     pid = int(started.stdout.split("(pid ")[1].split(")")[0])
-    _wait_for((repo / "slow.pid").exists)
-    slow = int((repo / "slow.pid").read_text())
+    _wait_for(lambda: sprints.work(repo).joinpath("slow.pid").exists())
+    slow = int((sprints.work(repo) / "slow.pid").read_text())
     assert proc.pid_alive(pid) and proc.pid_alive(slow)
 
     again = _loopd(repo, "start", "s1")
@@ -94,7 +95,7 @@ def test_start_detaches_refuses_a_second_and_stop_ends_the_agent(
     stopped = _loopd(repo, "stop", "s1")
     assert stopped.returncode == 0, stopped.stdout + stopped.stderr
     assert not proc.pid_alive(pid) and not proc.pid_alive(slow)
-    state = load_state(sprint_dir / "LOOP_STATE.md")
+    state = load_state(sprints.sprint_dir(repo) / "LOOP_STATE.md")
     assert state.step == "gate_craap" and state.stop_reason == "stopped by loopd stop"
     log = _loopd(repo, "logs", "s1")
     assert "step gate_craap" in log.stdout
@@ -103,15 +104,15 @@ def test_start_detaches_refuses_a_second_and_stop_ends_the_agent(
 def test_kill_9_then_start_again_resumes_in_the_same_state(repo: Path, sprint_dir: Path) -> None:
     _setup(repo, _planning_rules(slow_prompt="clarity"))
     daemon = proc.spawn([sys.executable, "-m", "loopd", "-C", str(repo), "run", "s1", "--once"])
-    _wait_for((repo / "slow.pid").exists)
+    _wait_for(lambda: sprints.work(repo).joinpath("slow.pid").exists())
     os.kill(daemon.pid, signal.SIGKILL)
     daemon.popen.wait()
-    killed = load_state(sprint_dir / "LOOP_STATE.md")
+    killed = load_state(sprints.sprint_dir(repo) / "LOOP_STATE.md")
     assert killed.step == "gate_clarity" and killed.gate_passed("craap")
     shown = json.loads(run_cli(repo, "status", "s1", "--json").out)
     assert shown["state"] == "interrupted" and shown["continue_with"] == "loopd start s1"
     calls = killed.counters["agent_calls"]
-    orphan = int((repo / "slow.pid").read_text())
+    orphan = int((sprints.work(repo) / "slow.pid").read_text())
     assert proc.pid_alive(orphan)  # the killed daemon could not stop its agent
 
     _setup(repo, _planning_rules())  # the agent no longer hangs
@@ -120,7 +121,7 @@ def test_kill_9_then_start_again_resumes_in_the_same_state(repo: Path, sprint_di
     assert "step gate_clarity" in done.stdout, done.stdout + done.stderr
     assert "process(es) a killed daemon left running" in done.stdout
     assert not proc.pid_alive(orphan)  # the new daemon stopped it before starting
-    resumed = load_state(sprint_dir / "LOOP_STATE.md")
+    resumed = load_state(sprints.sprint_dir(repo) / "LOOP_STATE.md")
     assert resumed.gate_passed("clarity") and resumed.counters["agent_calls"] == calls + 1
 
 
@@ -143,7 +144,7 @@ def _paused_daemon(repo: Path, **config: Any) -> int:
     install(repo, "greeter", agent={"replay_script": ".loopd/replay-pause.yaml"}, **config)
     started = _loopd(repo, "start", "s1", "--once", env=environment())
     assert started.returncode == 0, started.stderr
-    _wait_for((repo / ".agent.pid").exists)
+    _wait_for(lambda: sprints.work(repo).joinpath(".agent.pid").exists())
     return int(started.stdout.split("(pid ")[1].split(")")[0])
 
 
@@ -153,7 +154,7 @@ def test_status_shows_the_running_daemon_its_step_budget_and_recent_events(repo:
         shown = run_cli(repo, "status", "s1")
         data = json.loads(run_cli(repo, "status", "s1", "--json").out)
     finally:
-        (repo / ".go").touch()
+        (sprints.work(repo) / ".go").touch()
     assert f"state      running (pid {pid}), step vrc1" in shown.out
     assert "step       vrc1" in shown.out
     assert "budget     agent calls 0 of 40" in shown.out
@@ -176,13 +177,13 @@ def test_sighup_reloads_the_config_at_the_next_step(repo: Path) -> None:
     config = repo / ".loopd/config.yaml"
     config.write_text(config.read_text() + "budgets:\n  max_agent_calls: 1\n")
     os.kill(pid, signal.SIGHUP)
-    (repo / ".go").touch()
+    (sprints.work(repo) / ".go").touch()
     _wait_for(lambda: not proc.pid_alive(pid))
 
     log = _loopd(repo, "logs", "s1").stdout
     assert "SIGHUP: configuration reloaded: budgets.max_agent_calls 0 -> 1" in log
     # The reloaded budget ended the run at the next call (one call in this run).
-    state = load_state(repo / "docs/sprints/s1/LOOP_STATE.md")
+    state = load_state(sprints.sprint_dir(repo) / "LOOP_STATE.md")
     assert state.stop_reason == "budget: 1 agent calls reached budgets.max_agent_calls"
     assert state.step == "write_plan" and state.counters["agent_calls"] == 1
     lines = [line for line in log.splitlines() if line.strip()]
@@ -193,7 +194,7 @@ def test_sighup_with_a_broken_config_keeps_the_old_one(repo: Path) -> None:
     pid = _paused_daemon(repo)
     (repo / ".loopd/config.yaml").write_text("limits:\n  max_iterations: lots\n")
     os.kill(pid, signal.SIGHUP)
-    (repo / ".go").touch()
+    (sprints.work(repo) / ".go").touch()
     _wait_for(lambda: not proc.pid_alive(pid))
     log = (repo / ".loopd/s1/daemon.log").read_text()
     assert "SIGHUP: configuration not reloaded, keeping the old one" in log

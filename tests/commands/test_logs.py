@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from tests.cli import run_cli
-from tests.integration.sprints import argv, environment, install, loopd
+from tests.integration.sprints import argv, environment, install, loopd, work
 
 
 def _wait_for(path: Path, timeout: float = 30.0) -> None:
@@ -22,12 +22,12 @@ def test_follow_json_prints_every_event_whole_until_the_daemon_ends(repo: Path) 
     install(repo, "greeter", agent={"replay_script": ".loopd/replay-pause.yaml"})
     started = loopd(repo, "start", "s1", "--once")
     assert started.returncode == 0, started.stderr
-    _wait_for(repo / ".agent.pid")
+    _wait_for(work(repo) / ".agent.pid")  # start made the worktree before it returned
     follower = subprocess.Popen(
         argv(repo, "logs", "s1", "--json", "-f"),
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment(),
     )  # fmt: skip
-    (repo / ".go").touch()
+    (work(repo) / ".go").touch()
     out, err = follower.communicate(timeout=60)  # returns because the daemon ended
 
     assert follower.returncode == 0, err

@@ -141,12 +141,14 @@ def test_main_is_not_protected_when_the_config_says_otherwise(repo: Path) -> Non
     assert (repo / "README.md").read_text() == "# edited on main\n"
 
 
-def test_the_gitignore_loopd_writes_is_committed_by_a_later_step(repo: Path) -> None:
+def test_the_gitignore_loopd_writes_is_committed_at_once_and_alone(repo: Path) -> None:
     on_loop_branch(repo)
+    (repo / "notes.md").write_text("the user's\n")
     seam = seam_for(repo)
     seam.begin_step("setup_branch")
     assert ".loopd/" in seam.ensure_gitignore()  # a new, untracked .gitignore
-    seam.begin_step("implement")  # a later step: the file was there when it began
-    (repo / "app.py").write_text("x = 1\n")
-    result = seam.auto_commit("loopd(implement): BUILD-001 done")
-    assert result is not None and ".gitignore" in result.files
+    # Left uncommitted, it would follow a `git switch` back and block `git stash apply`.
+    subject, _, *files = git(repo, "show", "--name-only", "--format=%s", "HEAD").splitlines()
+    assert subject.startswith("loopd: .gitignore ignores .env, ") and subject.endswith(".loopd/")
+    assert files == [".gitignore"]
+    assert git(repo, "status", "--porcelain") == "?? notes.md\n"

@@ -21,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from loopd.sprint import worktree_path
 from loopd.state import LoopState, load_state
 from tests.conftest import git
 
@@ -74,6 +75,21 @@ def loopd(
     )
 
 
+def work(repo: Path, sprint: str = "s1") -> Path:
+    """Where the loop works: the sprint's worktree once a run made it, else ``repo`` (in place).
+
+    Runtime files (``.loopd/<sprint>/``) stay in ``repo``; the sprint's
+    documents and the code the agents wrote are here.
+    """
+    tree = worktree_path(repo, sprint)
+    return tree if (tree / ".git").is_file() else repo
+
+
+def sprint_dir(repo: Path, sprint: str = "s1") -> Path:
+    """The sprint's directory where the loop works (see :func:`work`)."""
+    return work(repo, sprint) / "docs" / "sprints" / sprint
+
+
 def events(repo: Path) -> list[dict[str, Any]]:
     path = repo / ".loopd" / "s1" / "events.jsonl"
     if not path.exists():
@@ -101,7 +117,7 @@ def visited(repo: Path) -> list[str]:
 
 def state(repo: Path) -> LoopState:
     """LOOP_STATE.md, or its archived copy after a full success."""
-    live = repo / SPRINT / "LOOP_STATE.md"
+    live = sprint_dir(repo) / "LOOP_STATE.md"
     if live.exists():
         return load_state(live)
     archived = sorted((repo / ".loopd" / "s1" / "archive").glob("LOOP_STATE-*.md"))
@@ -110,7 +126,7 @@ def state(repo: Path) -> LoopState:
 
 
 def text(repo: Path, name: str) -> str:
-    path = repo / SPRINT / name
+    path = sprint_dir(repo) / name
     return path.read_text() if path.exists() else ""
 
 

@@ -6,12 +6,12 @@ from pathlib import Path
 
 from loopd import proc
 from loopd.state import KNOWN_GATES
-from tests.integration.sprints import install, loopd, state, text, wait_for
+from tests.integration.sprints import install, loopd, sprint_dir, state, text, wait_for
 from tests.test_state_loop_v2 import read_back
 
 
 def test_run_with_loop_v2s_second_argument_ends_and_loop_sh_can_resume(repo: Path) -> None:
-    sprint = install(repo, "notes")
+    install(repo, "notes")
     # No --once, no --watch: a script calling it gets the exit code, as from loop.sh.
     first = loopd(repo, "run", "s1", "1", timeout=90)
 
@@ -19,7 +19,7 @@ def test_run_with_loop_v2s_second_argument_ends_and_loop_sh_can_resume(repo: Pat
     assert "MAX_ITERATIONS: 1 test iterations done" in first.stdout
     assert "loop ended: exit 1" in first.stdout
     # Going back to loop.sh: it finds the iteration and every gate loopd passed.
-    back = read_back(sprint / "LOOP_STATE.md")
+    back = read_back(sprint_dir(repo) / "LOOP_STATE.md")
     assert back["phase"] == "2" and back["iteration"] == "1"
     passed = state(repo).gates
     assert back["gates"] == "".join(f"{gate}," for gate in KNOWN_GATES if gate in passed)

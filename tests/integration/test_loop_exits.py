@@ -26,10 +26,12 @@ from tests.integration.sprints import (
     loopd,
     notes,
     prompts,
+    sprint_dir,
     state,
     text,
     visited,
     wait_for,
+    work,
 )
 
 
@@ -46,15 +48,16 @@ def test_full_success_exits_0_and_archives_the_state(repo: Path) -> None:
 
     assert done.returncode == 0, done.stdout + done.stderr
     assert "loop ended: exit 0" in done.stdout
-    assert not (sprint / "LOOP_STATE.md").exists()
+    assert not (sprint / "LOOP_STATE.md").exists()  # the checkout's copy, untouched
+    assert not (sprint_dir(repo) / "LOOP_STATE.md").exists()
     archived = list((repo / ".loopd/s1/archive").glob("LOOP_STATE-*.md"))
     assert len(archived) == 1 and state(repo).exit_code == 0
-    assert (repo / "greet.py").read_text() == "def greet():\n    return 'hello'\n"
+    assert (work(repo) / "greet.py").read_text() == "def greet():\n    return 'hello'\n"
     calls = prompts(repo)
     assert calls[:3] == ["vrc:vrc1", "plan", "verify-blockers"]
     assert calls.count("craap") == 2 and calls.count("vrc:vrc2") == 1  # CRAAP changed the plan once
     assert calls[-1] == "vrc:final" and state(repo).cost_usd == pytest.approx(0.25)
-    log = git(repo, "log", "--format=%s")
+    log = git(work(repo), "log", "--format=%s")
     assert "loopd(implement): BUILD-002 done" in log
     assert "loopd(planning): implementation plan" in log
 
@@ -69,7 +72,7 @@ def test_partial_success_exits_2_with_blocked_tests_and_user_tasks(repo: Path) -
     tests = text(repo, "BETA_TEST_PLAN_v1.md")
     assert "- [B] **BT-002**" in tests and "- [x] **BT-003**" in tests
     assert "Task 2 needs a user: marked [U]" in notes(repo)
-    assert state(repo).exit_code == 2 and (repo / "docs/sprints/s1/LOOP_STATE.md").exists()
+    assert state(repo).exit_code == 2 and (sprint_dir(repo) / "LOOP_STATE.md").exists()
 
 
 @pytest.mark.parametrize(
@@ -191,8 +194,8 @@ def test_ctrl_c_in_the_foreground_exits_130_and_leaves_nothing_running(repo: Pat
     install(repo, "greeter")
     env = environment({"LOOPD_AGENT_REPLAY_SCRIPT": ".loopd/replay-slow.yaml"})
     child = proc.spawn(argv(repo, "start", "s1", "--foreground", "--once"), env=env)
-    assert wait_for((repo / ".agent.pid").exists, timeout=30)
-    agent = int((repo / ".agent.pid").read_text())
+    assert wait_for(lambda: work(repo).joinpath(".agent.pid").exists(), timeout=30)
+    agent = int((work(repo) / ".agent.pid").read_text())
     os.kill(child.pid, signal.SIGINT)
     out, err = child.popen.communicate(timeout=30)
 

@@ -1,4 +1,7 @@
-"""What a real loop run does with the user's repository: its notes, its protected branches."""
+"""What a loop run in place (loop-v2's way) does with the user's repository: its notes,
+its protected branches.  (By default the loop works in a worktree of its own and does not
+touch the checkout at all: tests/integration/test_worktree.py.)
+"""
 
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ def test_a_users_untracked_notes_are_never_committed_by_a_run(repo: Path) -> Non
     (repo / "ideas").mkdir()
     (repo / "ideas" / "later.txt").write_text("dark mode\n")
 
-    done = loopd(repo, "run", "s1")
+    done = loopd(repo, "run", "s1", "--in-place")
 
     assert done.returncode == 0, done.stdout + done.stderr
     loop_files = git(repo, "log", "--format=", "--name-only", "feature..HEAD").split()
@@ -33,7 +36,7 @@ def test_protected_branches_from_loop_config_sh_are_never_worked_on(repo: Path) 
     git(repo, "commit", "-q", "-m", "trunk is ours")
     (repo / "README.md").write_text("# half-done edit on trunk\n")
 
-    done = loopd(repo, "run", "s1")
+    done = loopd(repo, "run", "s1", "--in-place")
 
     assert done.returncode == 0, done.stdout + done.stderr
     assert "loopd: uncommitted work on trunk" in git(repo, "stash", "list")

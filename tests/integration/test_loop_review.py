@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.conftest import git
-from tests.integration.sprints import install, loopd, notes, prompts, text, visited
+from tests.integration.sprints import install, loopd, notes, prompts, text, visited, work
 
 SCRIPT = "LOOPD_AGENT_REPLAY_SCRIPT"
 
@@ -45,7 +45,7 @@ def test_final_vrc_with_a_blocked_build_task_implements_it_again(repo: Path) -> 
     first = calls.index("vrc:final")
     assert calls[first + 1] == "implement" and calls.count("vrc:final") == 2
     assert "- [x] **BUILD-002**" in text(repo, "IMPLEMENTATION_PLAN.md")
-    log = git(repo, "log", "--format=%s")
+    log = git(work(repo), "log", "--format=%s")
     assert "loopd(final-vrc): implement BUILD-002 after the final VRC" in log
 
 
@@ -77,7 +77,7 @@ def test_a_regression_in_the_final_sweep_reenters_the_loop(repo: Path) -> None:
     plan = text(repo, "IMPLEMENTATION_PLAN.md")
     assert "**REG-BT-001**" in plan and "**FIX-BT-001**" in plan
     assert "- [x] **BT-001**" in text(repo, "BETA_TEST_PLAN_v1.md")
-    assert (repo / "wc.py").read_text().endswith(".read_text().split()))\n")
+    assert (work(repo) / "wc.py").read_text().endswith(".read_text().split()))\n")
 
 
 def test_more_blocked_than_passed_runs_value_discovery(repo: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from loopd import proc
-from tests.integration.sprints import install, loopd, notes, prompts, state, text, visited
+from tests.integration.sprints import install, loopd, notes, prompts, state, text, visited, work
 
 
 def test_a_broken_service_gets_a_task_a_repair_and_a_new_plan(repo: Path) -> None:
@@ -26,5 +26,5 @@ def test_a_broken_service_gets_a_task_a_repair_and_a_new_plan(repo: Path) -> Non
     assert steps[readiness + 1] == "loop_start" and "gate_craap" in steps[readiness:]
     assert state(repo).gate_passed("service_readiness")
     # The service ran for the tests and was stopped with the loop.
-    pid = int((repo / ".web.pid").read_text())
+    pid = int((work(repo) / ".web.pid").read_text())
     assert not proc.pid_alive(pid)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from loopd.commands.demo import _prepare
+from tests.integration.sprints import work
 
 BUGGY = 'words = [word for word in re.split(r"[ \\n]+", text) if word]'
 FINISHED = "loop finished; watching files for changes"
@@ -38,9 +39,11 @@ def test_source_and_vision_edits_run_the_loop_again(tmp_path: Path) -> None:
     try:
         _wait_for_output(log, FINISHED, 1)
 
-        # A person re-introduces the tab bug: the watch check catches it and
-        # the loop runs again, and fixes it from the evidence.
-        core = repo / "tally/core.py"
+        # A person re-introduces the tab bug where the loop works (the sprint's
+        # worktree): the watch check catches it and the loop runs again, and
+        # fixes it from the evidence.
+        core = work(repo, "demo") / "tally/core.py"
+        assert core.parent.parent != repo
         core.write_text(core.read_text().replace("text.split()", BUGGY.split("= ", 1)[1]))
         _wait_for_output(log, FINISHED, 2)
         text = log.read_text()
@@ -49,7 +52,7 @@ def test_source_and_vision_edits_run_the_loop_again(tmp_path: Path) -> None:
 
         # The vision changes: the planning gates run again.
         vrc1_before = sum(1 for e in _events(repo) if e.get("vrc") == "vrc1")
-        vision = repo / "docs/sprints/demo/VISION.md"
+        vision = work(repo, "demo") / "docs/sprints/demo/VISION.md"
         vision.write_text(vision.read_text() + "\n- Count characters as Unicode code points.\n")
         _wait_for_output(log, FINISHED, 3)
         assert "VISION.md changed: planning runs again" in log.read_text()
