@@ -111,7 +111,7 @@ def _identity(found: Sprint, config: Config) -> list[Failure]:
 
 def _config(found: Sprint, report: Report) -> Config | None:
     try:
-        return load_config(found.repo, found).config
+        return load_config(found.checkout, found).config
     except LoopdError as exc:
         report.failures.append(Failure("config", exc.located, exc.hint or ""))
         return None
