@@ -20,7 +20,7 @@ import yaml
 from loopd import proc
 from tests.cli import run_cli
 from tests.conftest import git
-from tests.integration.sprints import install, loopd, state, wait_for
+from tests.integration.sprints import install, loopd, state, wait_for, work
 
 # An agent that fails mid-loop the way an overloaded API does, with no retry left.
 FAULT = {"LOOPD_RETRIES_ATTEMPTS": "0"}
@@ -103,10 +103,12 @@ def test_status_after_a_full_success_says_how_the_sprint_ended(repo: Path) -> No
     assert status["state"] == "ended" and status["exit_code"] == 0
     assert status["phase"] == "completion" and status["continue_with"] is None
     ended = status["ended"]
-    head = git(repo, "rev-parse", "HEAD").strip()
-    branch = git(repo, "branch", "--show-current").strip()
+    # The loop committed in its own worktree; the checkout stays on main.
+    head = git(work(repo), "rev-parse", "HEAD").strip()
+    branch = git(work(repo), "branch", "--show-current").strip()
     assert ended["commit"] == head and ended["branch"] == branch
-    assert branch.startswith("loop-v2/s1-") and ended["where"] == str(repo)
+    assert branch.startswith("loop-v2/s1-") and ended["where"] == str(work(repo))
+    assert git(repo, "branch", "--show-current").strip() == "main"
     assert ended["outcome"] == "full success" and ended["at"]
     assert ended["tests"] == {"passed": 2, "blocked": 0, "user": 0, "pending": 0}
     assert ended["archived"].startswith(".loopd/s1/archive/LOOP_STATE-")
@@ -134,7 +136,7 @@ def test_status_after_a_partial_or_incomplete_end_says_how_and_how_to_go_on(
     assert status["state"] == "ended" and status["continue_with"] == "loopd start s1"
     ended = status["ended"]
     assert ended["exit_code"] == code and ended["outcome"] == outcome
-    assert ended["commit"] == git(repo, "rev-parse", "HEAD").strip()
+    assert ended["commit"] == git(work(repo), "rev-parse", "HEAD").strip()
     assert ended["tests"] == tests and ended["archived"] is None
     assert _rows(repo)["state"] == f"ended: {outcome} (exit {code})"
     listed = run_cli(repo, "status").out
