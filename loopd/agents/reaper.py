@@ -126,7 +126,12 @@ def _end_like(status: int) -> None:
 
 
 def run(argv: list[str], grace: float) -> None:
-    """Run ``argv`` below a subreaper; clear its tree when it exits or we are stopped."""
+    """Run ``argv`` below a subreaper; clear its tree when it exits or we are stopped.
+
+    Stopped, everything must be gone within loopd's own ``grace`` (after it
+    loopd SIGKILLs our group, us included): the whole tree hears the signal at
+    once, the agent gets half the grace to exit, the rest SIGTERM then SIGKILL.
+    """
     become_subreaper()
     try:
         child = subprocess.Popen(argv)
@@ -136,17 +141,16 @@ def run(argv: list[str], grace: float) -> None:
     stopped: list[int] = []
 
     def on_stop(signum: int, frame: FrameType | None) -> None:
+        if not stopped:
+            # What left our group (setsid) does not hear loopd's signal: pass it on.
+            _send(descendants(os.getpid()), signal.Signals(signum))
         stopped.append(signum)
-        # loopd signals our whole group; an agent that left it hears it from us.
-        with contextlib.suppress(OSError):
-            if os.getpgid(child.pid) != os.getpgid(0):
-                _send([child.pid], signal.Signals(signum))
 
     for sig in _STOPPING:
         signal.signal(sig, on_stop)
-    status = _wait_for(child.pid, stopped, grace)
+    status = _wait_for(child.pid, stopped, grace * 0.5)
     child.returncode = 0  # reaped here, not by Popen
-    statuses = clear_tree(grace)
+    statuses = clear_tree(grace * 0.4 if stopped else grace)
     status = statuses.get(child.pid, status)
     if status is None:
         # The agent outlasted the stop: end as stopped (a bare signal number is

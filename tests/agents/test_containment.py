@@ -56,3 +56,25 @@ def test_a_setsid_env_i_grandchild_does_not_outlive_the_call(
         # Never leave a stray behind when the test fails.
         for pid in _sleepers(seconds):
             os.kill(pid, signal.SIGKILL)
+
+
+def test_a_stubborn_escapee_is_killed_at_the_timeout(
+    tmp_path: Path, repo: Path, sprint_dir: Path
+) -> None:
+    seconds = f"{random.randint(3000, 9000)}.25"
+    script = tmp_path / "agent.sh"
+    # Ignores SIGTERM and leaves session and environment behind; the agent hangs.
+    script.write_text(
+        f"setsid env -i sh -c 'trap \"\" TERM; exec sleep {seconds}' &\necho started\nsleep 300\n"
+    )
+    agent = fake_binary(tmp_path / "bin", "agent", f"os.execvp('sh', ['sh', {str(script)!r}])")
+    cfg = config("command", retries=0, command=f"{agent} {{prompt_file}}")
+    try:
+        result = runner(repo, cfg).call(
+            AgentRequest(role="implement", prompt_name="implement", prompt="go", timeout=1.0)
+        )
+        assert result.timed_out
+        assert _sleepers(seconds) == [], "a SIGTERM-proof escapee survived the timeout"
+    finally:
+        for pid in _sleepers(seconds):
+            os.kill(pid, signal.SIGKILL)
