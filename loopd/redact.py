@@ -6,7 +6,9 @@ it.  :class:`Redactor` replaces, in this order:
 
 1. values from the repo's ``.env`` files (secret-named keys: any value of 4+
    characters; other keys: values that look generated, 12+ characters with
-   letters and digits, so ``PORT=8000`` or ``HOST=localhost`` stay readable);
+   letters and digits, so ``PORT=8000`` or ``HOST=localhost`` stay readable),
+   and of secret-named environment variables (:func:`environ_secrets`), so a
+   token of a shape no pattern knows is still masked;
 2. PEM private-key blocks;
 3. ``Authorization:``/``Cookie:`` header values (the auth scheme word is kept);
 4. values of secret-named keys and flags: ``password=``, ``"api_key": "..."``,
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -35,12 +38,12 @@ from loopd.walk import files_below
 
 MARK = "[REDACTED]"
 
-_SECRET_WORDS = (
+SECRET_WORDS = (
     r"pass(?:word|wd|phrase)|pwd|secret|token|api[_-]?key|apikey|access[_-]?key"
     r"|private[_-]?key|client[_-]?secret|credentials?|auth[_-]?key|session[_-]?(?:id|key)"
     r"|signing[_-]?key|encryption[_-]?key|dsn"
 )
-_SECRET_NAME = re.compile(rf"(?i)(?:{_SECRET_WORDS})")
+_SECRET_NAME = re.compile(rf"(?i)(?:{SECRET_WORDS})")
 
 _PEM = re.compile(
     r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----.*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|\Z)",
@@ -53,11 +56,11 @@ _AUTH_HEADER = re.compile(
 _COOKIE_HEADER = re.compile(r"(?im)(\b(?:set-)?cookie[\"']?[ \t]*[:=][ \t]*[\"']?)([^\r\n\"']+)")
 # name = value, name: value, "name": "value", name=value in query strings.
 _KEY_VALUE = re.compile(
-    rf"(?i)(\b[\w.-]*(?:{_SECRET_WORDS})[\w.-]*[\"']?[ \t]*(?::|=|=>)[ \t]*[\"']?)"
+    rf"(?i)(\b[\w.-]*(?:{SECRET_WORDS})[\w.-]*[\"']?[ \t]*(?::|=|=>)[ \t]*[\"']?)"
     r"(?!\[REDACTED)([^\s\"',;&<>]+)"
 )
 _FLAG_VALUE = re.compile(
-    rf"(?i)(--?[\w-]*(?:{_SECRET_WORDS})[\w-]*[ \t]+[\"']?)(?!\[REDACTED)(?!-)([^\s\"']+)"
+    rf"(?i)(--?[\w-]*(?:{SECRET_WORDS})[\w-]*[ \t]+[\"']?)(?!\[REDACTED)(?!-)([^\s\"']+)"
 )
 _URL_CREDENTIALS = re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://[^/\s:@]+:)([^@\s/]+)(@)")
 _TOKEN_SHAPES = re.compile(
@@ -89,9 +92,11 @@ class Redactor:
     values: tuple[tuple[str, str], ...] = ()
 
     @classmethod
-    def for_repo(cls, repo: Path) -> Redactor:
-        """A redactor knowing the secret values of ``repo``'s ``.env`` files."""
-        return cls.with_values(env_secrets(repo))
+    def for_repo(cls, repo: Path, environ: Mapping[str, str] | None = None) -> Redactor:
+        """A redactor knowing the secret values of ``repo``'s ``.env`` files and of
+        the secret-named variables of ``environ`` (default: this process's)."""
+        env = os.environ if environ is None else environ
+        return cls.with_values([*env_secrets(repo), *environ_secrets(env)])
 
     @classmethod
     def with_values(cls, values: Iterable[tuple[str, str]]) -> Redactor:
@@ -208,9 +213,14 @@ def worth_redacting(name: str, value: str) -> bool:
 # Words that make an environment variable's name a secret's, as whole parts of
 # the name: API_TOKEN and DB_PASS are secrets, TOKENIZERS_PARALLELISM and PWD are not.
 _ENV_SECRET_PARTS = frozenset(
-    {"password", "passwd", "passphrase", "pass", "secret", "token", "key", "apikey"}
-    | {"credential", "credentials", "dsn", "pat"}
+    {"password", "passwd", "passphrase", "pass", "pw", "secret", "token", "key", "apikey"}
+    | {"credential", "credentials", "cred", "creds", "dsn", "pat", "auth"}
 )
+# A part that ends in one of these is a secret's too, glued to a prefix: ACMETOKEN.
+_ENV_SECRET_ENDINGS = ("token", "secret", "password", "passwd", "apikey", "creds")
+# ...unless the name says what it holds is where a secret is, not the secret:
+# SSH_AUTH_SOCK, GOOGLE_APPLICATION_CREDENTIALS_FILE, NPM_TOKEN_PATH.
+_ENV_NOT_SECRET_LAST = frozenset({"sock", "socket", "file", "path", "dir", "url", "host", "port"})
 ENV_SECRET_MIN = 6
 
 
@@ -228,7 +238,10 @@ def environ_secrets(environ: Mapping[str, str]) -> list[tuple[str, str]]:
 
 
 def _secret_env_name(name: str) -> bool:
-    return any(part in _ENV_SECRET_PARTS for part in re.split(r"[_\-.]+", name.lower()))
+    parts = [part for part in re.split(r"[_\-.]+", name.lower()) if part]
+    if not parts or parts[-1] in _ENV_NOT_SECRET_LAST:
+        return False
+    return any(part in _ENV_SECRET_PARTS or part.endswith(_ENV_SECRET_ENDINGS) for part in parts)
 
 
 def mask_values(text: str, values: Iterable[tuple[str, str]]) -> tuple[str, list[str]]:

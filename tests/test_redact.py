@@ -174,9 +174,25 @@ def test_environment_secrets_are_judged_by_whole_words_of_their_names() -> None:
         "OLDPWD": "/home/me",
         "TOKENIZERS_PARALLELISM": "false-ish",
         "SSH_AUTH_SOCK": "/tmp/ssh-agent.sock",
+        "NPM_TOKEN_PATH": "/home/me/.npm-token",
+        "ACMETOKEN": "zzcustom-q8w7e6",
+        "ACME_AUTH": "zzcustom-q8w7e6",
+        "SERVICE_CREDS": "zzcustom-q8w7e6",
+        "DB_PW": "zzcustom-q8w7e6",
     }
     assert sorted(name for name, _ in environ_secrets(environ)) == [
+        "ACMETOKEN",
+        "ACME_AUTH",
         "API_TOKEN",
         "DB_PASS",
+        "DB_PW",
+        "SERVICE_CREDS",
         "STRIPE_SECRET_KEY",
     ]
+
+
+def test_evidence_redaction_knows_the_secret_environment_variables(tmp_path: Path) -> None:
+    # Test output (evidence, events, the plan's FIX tasks) is redacted by this redactor.
+    redact = Redactor.for_repo(tmp_path, {"ACME_API_TOKEN": "zzcustom-q8w7e6r5t4y3"})
+    line = "401 for token zzcustom-q8w7e6r5t4y3 at /login"
+    assert redact(line) == "401 for token [REDACTED:ACME_API_TOKEN] at /login"

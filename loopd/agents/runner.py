@@ -92,9 +92,17 @@ class AgentRunner:
 
         Read afresh each time (0.2 ms): a .env file created during a long run,
         even by the agent in this very call, is honoured.  The values of
-        secret-named variables the agent inherits are masked too.
+        secret-named variables the agent inherits (loopd's environment and
+        what loop-config.sh exported) are masked too.
         """
-        known = [*env_secrets(self.sprint.repo), *environ_secrets(self._base_environ)]
+        return self.redactor()
+
+    def redactor(self, request: AgentRequest | None = None) -> Redactor:
+        """:attr:`redact`, knowing also the secret-named variables ``request`` adds."""
+        environ = {**self._base_environ, **self.config.exports}
+        if request is not None:
+            environ.update(request.env)
+        known = [*env_secrets(self.sprint.repo), *environ_secrets(environ)]
         return Redactor.with_values(known)
 
     @property
@@ -159,7 +167,8 @@ class AgentRunner:
         return self.config.timeouts.for_role(request.role)
 
     def _once(self, request: AgentRequest, retry: int) -> AgentResult:
-        request = dataclasses.replace(request, prompt=self.redact(request.prompt))
+        redact = self.redactor(request)
+        request = dataclasses.replace(request, prompt=redact(request.prompt))
         files = rundir.allocate(self.run_dir, request.role, request.ident, request.prompt)
         invocation = self.backend.invocation(request, files.prompt)
         completed, parsed = self._run(invocation, request, files)
@@ -200,16 +209,10 @@ class AgentRunner:
             return missing, Parsed(ok=False, text="", fault=Fault.BINARY_MISSING)
         # Parse the raw output (its metadata, e.g. a session id, is no secret), then mask.
         parsed = _read(self.backend, completed)
-        text = self.redact(parsed.text)
-        return self._redacted(completed, files), dataclasses.replace(parsed, text=text)
-
-    def _redacted(self, completed: proc.Completed, files: rundir.CallFiles) -> proc.Completed:
-        """The call's output with secrets masked, in the result and in its ``.out`` file."""
-        stdout, stderr = self.redact.output(completed.stdout), self.redact(completed.stderr)
-        if stdout != completed.stdout:
-            # The agent wrote .out itself while running; it is ours to rewrite now it has exited.
-            fsio.atomic_write(files.output, stdout)
-        return dataclasses.replace(completed, stdout=stdout, stderr=stderr)
+        # Read after the call: the agent may have written a .env file meanwhile.
+        redact = self.redactor(request)
+        text = redact(parsed.text)
+        return _redacted(completed, files, redact), dataclasses.replace(parsed, text=text)
 
     def _event(
         self, request: AgentRequest, attempt: _Attempt, result: AgentResult, retry: int
@@ -249,6 +252,17 @@ class AgentRunner:
 
 
 _NOT_STARTED = 127  # the shell's "command not found"
+
+
+def _redacted(
+    completed: proc.Completed, files: rundir.CallFiles, redact: Redactor
+) -> proc.Completed:
+    """The call's output with secrets masked, in the result and in its ``.out`` file."""
+    stdout, stderr = redact.output(completed.stdout), redact(completed.stderr)
+    if stdout != completed.stdout:
+        # The agent wrote .out itself while running; it is ours to rewrite now it has exited.
+        fsio.atomic_write(files.output, stdout)
+    return dataclasses.replace(completed, stdout=stdout, stderr=stderr)
 
 
 def _read(backend: Backend, completed: proc.Completed) -> Parsed:

@@ -19,14 +19,14 @@ from typing import Any
 
 import click
 
-from loopd import daemon, ending
+from loopd import daemon, ending, proc
 from loopd import sprint as sprints
 from loopd.checklist import Checklist, DocKind, Item, Status, tested_kinds
 from loopd.commands.standing import ended_line, standing
 from loopd.config import Config, load_config
 from loopd.engine.steps import completion
 from loopd.errors import LoopdError
-from loopd.events import totals_by_role
+from loopd.events import read_events, totals_by_role
 from loopd.gitseam import repo as gitrepo
 from loopd.services import load_report
 from loopd.state import KNOWN_GATES, LoopState, load_state
@@ -99,6 +99,8 @@ class SprintStatus:
     # Where the loop works, relative to the checkout, when it has a worktree of its own.
     worktree: str | None = None
     branch: str | None = None  # the branch checked out where the loop works
+    # Files the last commit refused as likely secrets, still on disk: {"path", "reason"}.
+    withheld: list[dict[str, str]] = field(default_factory=list)
 
 
 def _tally(
@@ -172,6 +174,7 @@ def collect(found: sprints.Sprint) -> SprintStatus:
         warnings=_warnings(loaded.warnings, plan, tests, values, found),
         worktree=str(found.repo.relative_to(found.checkout)) if found.in_worktree else None,
         branch=_branch(found),
+        withheld=_withheld(found),
     )
 
 
@@ -331,6 +334,41 @@ def recent_events(path: Path, count: int = RECENT_EVENTS) -> list[dict[str, Any]
     return events[::-1]
 
 
+def _withheld(found: sprints.Sprint) -> list[dict[str, str]]:
+    """The files auto-commit withheld as likely secrets that are still uncommitted.
+
+    Every withholding is a ``git_withheld`` event; a file stays withheld (on
+    disk, untracked or changed) until the user commits, fixes or removes it.
+    """
+    try:
+        events = read_events(found.events_log)
+    except LoopdError:
+        return []  # status shows what it can; the broken log is reported elsewhere
+    latest: dict[str, dict[str, str]] = {}
+    for event in events:
+        if event.get("type") == "git_withheld":
+            for held in event.get("files") or []:
+                if isinstance(held, dict) and held.get("path"):
+                    latest[str(held["path"])] = held
+    pending = _uncommitted(found.repo, sorted(latest))
+    return [latest[path] for path in sorted(latest) if path in pending]
+
+
+def _uncommitted(repo: Path, paths: list[str]) -> set[str]:
+    """Those of ``paths`` that exist and differ from what git has (untracked or changed)."""
+    present = [p for p in paths if (repo / p).exists()]
+    if not present:
+        return set()
+    done = proc.run(
+        ["git", "--literal-pathspecs", "status", "--porcelain", "-z", "--", *present],
+        cwd=repo,
+        timeout=30,
+    )
+    if not done.ok:
+        return set(present)  # no git to ask: say what may still be there
+    return {entry[3:] for entry in done.stdout.split("\0") if len(entry) > 3}
+
+
 def _agent_totals(found: sprints.Sprint) -> dict[str, Any]:
     events = found.events_log
     return dict(totals_by_role(events)) if events.exists() else {}
@@ -381,6 +419,8 @@ def _print(status: SprintStatus) -> None:
     if status.stashed:
         rows.append(("stashed", f"your uncommitted work; restore with: {status.stashed}"))
     rows.append(("budget", _budget_line(status.budget)))
+    for held in status.withheld:
+        rows.append(("withheld", f"{held.get('path')}: {held.get('reason')} (not committed)"))
     for service in status.services:
         last = (service["evidence"].strip().splitlines() or [""])[-1]
         when = str(service["at"])[11:19]  # the report's time of day, UTC

@@ -102,6 +102,7 @@ def build(
             clock,
             sprint_dir=sprint.dir,
             baseline_file=sprint.runtime / "untracked.json",
+            note=report,
         ),
         services=ServicesPort(manager),
         tests_engine=tests_engine or EvidenceTestEngine(),

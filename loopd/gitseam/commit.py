@@ -24,6 +24,7 @@ from git import Repo
 from loopd import proc
 from loopd.errors import LoopdError
 from loopd.gitseam import untracked
+from loopd.gitseam.contentscan import scan_staged
 from loopd.gitseam.repo import (
     call,
     git,
@@ -84,6 +85,8 @@ def stage(path: Path, rules: StageRules) -> Staged | None:
         withheld = screen(path, (p for p in (*tracked, *added) if (path / p).exists()))
         git(repo, "add", "-u")
         _add(repo, added)
+        # What the commit would add, line by line (the names were screened above).
+        withheld += scan_staged(repo, path, skip={w.path for w in withheld})
         _unstage(repo, [w.path for w in withheld])
         files = split_z(git(repo, "diff", "--cached", "--name-only", "-z", "--no-renames"))
         return Staged(branch, tuple(files), withheld, left)

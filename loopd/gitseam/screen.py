@@ -23,6 +23,7 @@ SCAN_BYTES = 2 * 1024 * 1024
 NAME_PATTERNS: tuple[tuple[str, str], ...] = (
     (".env", "an environment file"),
     (".env.*", "an environment file"),
+    ("*.env", "an environment file"),
     ("*.pem", "a PEM key or certificate"),
     ("*.key", "a private key file"),
     ("*.p12", "a PKCS#12 key store"),
@@ -38,7 +39,10 @@ NAME_PATTERNS: tuple[tuple[str, str], ...] = (
 )
 
 # Templates that document which variables exist, without values.
-SAFE_NAMES = frozenset({".env.example", ".env.sample", ".env.template", ".env.dist"})
+SAFE_NAMES = frozenset(
+    {".env.example", ".env.sample", ".env.template", ".env.dist"}
+    | {"example.env", "sample.env", "template.env"}
+)
 
 
 def _token(body: str) -> re.Pattern[bytes]:

@@ -7,7 +7,7 @@ Everything that changes the repository is also recorded in the events log.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,7 @@ from loopd.config import GitSettings
 from loopd.events import EventLog
 from loopd.gitseam import branch, changes, commit, ignore, untracked
 from loopd.gitseam.repo import branch_of, call, git, head_sha, opened
-from loopd.gitseam.results import BranchSetup, CommitResult, DiffSummary
+from loopd.gitseam.results import BranchSetup, CommitResult, DiffSummary, Withheld
 
 HOOK_TIMEOUT = 900.0
 PUSH_TIMEOUT = 300.0
@@ -37,9 +37,11 @@ class GitSeam:
         baseline_file: Path | None = None,
         hook_timeout: float = HOOK_TIMEOUT,
         push_timeout: float = PUSH_TIMEOUT,
+        note: Callable[[str], None] | None = None,
     ) -> None:
         """``sprint_dir``: its untracked files are always committed.  ``baseline_file``:
-        where :meth:`begin_step` keeps the untracked files a step began with."""
+        where :meth:`begin_step` keeps the untracked files a step began with.
+        ``note``: where the user reads the loop's lines (files withheld from a commit)."""
         self.repo = repo
         self.settings = settings or GitSettings()
         self.events = events
@@ -48,6 +50,7 @@ class GitSeam:
         self.baseline_file = baseline_file
         self.hook_timeout = hook_timeout
         self.push_timeout = push_timeout
+        self.note = note
         self._baseline: untracked.Baseline | None = None
 
     def setup_branch(self, sprint: str, keep: Iterable[Path] = ()) -> BranchSetup:
@@ -137,6 +140,9 @@ class GitSeam:
         if result.withheld:
             withheld = [asdict(w) for w in result.withheld]
             self._emit("git_withheld", message=message, files=withheld)
+            if self.note is not None:
+                for line in withheld_lines(result.withheld):
+                    self.note(line)
         if result.sha is None:
             return result
         self._emit(
@@ -181,3 +187,8 @@ class GitSeam:
     def _emit(self, kind: str, **fields: Any) -> None:
         if self.events is not None:
             self.events.append(kind, **fields)
+
+
+def withheld_lines(withheld: Iterable[Withheld]) -> list[str]:
+    """One log line per file auto-commit refused: ``not committed (likely secret): path: why``."""
+    return [f"not committed (likely secret, kept on disk): {w.path}: {w.reason}" for w in withheld]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 from pathlib import Path
 
@@ -41,7 +42,8 @@ class EvidenceTestEngine:
         repo = ctx.sprint.repo
         return Session(
             ctx=ctx,
-            redact=Redactor.for_repo(repo),
+            # Check commands run with loop-config.sh's exports: their secrets too.
+            redact=Redactor.for_repo(repo, {**os.environ, **ctx.config.exports}),
             files=RunFiles(repo, self._run_dir(ctx)),
             changes=self._changes(ctx),
             rng=self.rng,

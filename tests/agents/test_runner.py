@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from pathlib import Path
@@ -10,7 +11,7 @@ import pytest
 
 from loopd import proc
 from loopd.agents import AgentRequest, Fault, InfrastructureError
-from loopd.config import Config
+from loopd.config import Config, FrozenMap
 from loopd.events import read_events, totals_by_role
 from tests.agents.support import (
     REPORTER,
@@ -379,3 +380,47 @@ def test_a_secret_the_agent_itself_puts_in_env_is_redacted_from_its_output(
     )
     assert "s3cret-made-by-the-agent" not in result.output_file.read_text()
     assert "[REDACTED:DB_PASSWORD]" in result.output
+
+
+ECHOES_ITS_ENVIRONMENT = """
+print("token in use:", os.environ[os.environ["WHICH"]])
+print("stderr too:", os.environ[os.environ["WHICH"]], file=sys.stderr)
+"""
+# A token no pattern knows the shape of (built at run time: no scanner flags this file).
+CUSTOM = "zz" + "custom" + "-q8w7e6r5t4y3"
+
+
+@pytest.mark.parametrize(
+    ("where", "name"),
+    [
+        ("environ", "ACME_API_TOKEN"),
+        ("environ", "ACMETOKEN"),
+        ("environ", "ACME_AUTH"),
+        ("environ", "SERVICE_CREDS"),
+        ("exports", "ACME_API_TOKEN"),
+        ("request", "ACME_API_TOKEN"),
+    ],
+)
+def test_a_custom_token_in_the_agents_environment_never_reaches_its_files(
+    tmp_path: Path, repo: Path, sprint_dir: Path, where: str, name: str
+) -> None:
+    cfg = command_config(tmp_path, ECHOES_ITS_ENVIRONMENT)
+    if where == "exports":  # exported by loop-config.sh
+        cfg = dataclasses.replace(cfg, exports=FrozenMap({name: CUSTOM}))
+    extra = {name: CUSTOM} if where == "environ" else {}
+    request = AgentRequest(
+        role="implement",
+        prompt_name="implement",
+        prompt="go",
+        task_id="BUILD-001",
+        env={name: CUSTOM} if where == "request" else {},
+    )
+    run = runner(repo, cfg, WHICH=name, **extra)
+    result = run.call(request)
+    assert "token in use:" in result.output_file.read_text()
+    stored = [result.output_file, result.prompt_file, *run.run_dir.glob("*.json")]
+    stored.append(repo / ".loopd" / "s1" / "events.jsonl")
+    for path in stored:
+        assert CUSTOM not in path.read_text(), path.name
+    assert CUSTOM not in result.output + result.stderr
+    assert f"[REDACTED:{name}]" in result.output
