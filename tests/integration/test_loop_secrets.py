@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 
 from tests.conftest import git
-from tests.integration.sprints import install, loopd
+from tests.integration.sprints import install, loopd, work
 
 NPM_TOKEN = "npm_" + "aB3dE5gH7jK9mN1pQ3sT5vX7zA9cE1gI3kM5"
 PASSWORD = "correct-" + "horse-battery-staple-42"
@@ -40,13 +40,14 @@ def test_credentials_an_agent_leaves_are_withheld_reported_and_never_stored(repo
     history = git(repo, "log", "-p", "--all")
     assert "greet.py" in history  # the rest is committed
     assert NPM_TOKEN not in history and PASSWORD not in history
-    assert (repo / ".npmrc").exists() and (repo / "settings.py").exists()
+    assert (work(repo) / ".npmrc").exists() and (work(repo) / "settings.py").exists()
     log = done.stdout + done.stderr
     assert "not committed (likely secret, kept on disk): .npmrc" in log
     assert "not committed (likely secret, kept on disk): settings.py" in log
     status = loopd(repo, "status", "s1").stdout
     assert "withheld   .npmrc:" in status and "withheld   settings.py:" in status
-    stored = [p for p in (repo / ".loopd").rglob("*") if p.is_file()]
+    # What loopd stores: its runtime files, not the worktree the agent wrote in.
+    stored = [p for p in (repo / ".loopd" / "s1").rglob("*") if p.is_file()]
     outputs = [p for p in stored if p.name.endswith("-implement-BUILD-001.out")]
     assert outputs and "calling the API with [REDACTED:ACME_API_TOKEN]" in outputs[0].read_text()
     for path in stored:
