@@ -524,10 +524,16 @@ def _list(repo: Path, sprints_root: str, as_json: bool) -> int:
         passed, tests = s.tests.by_status["passed"], s.tests.total
         where = s.worktree or "in place"
         click.echo(
-            f"{s.sprint:<24} {s.state:<12} {s.phase or '-':<14} tasks {done}/{total}"
+            f"{s.sprint:<24} {_listed_state(s):<20} {s.phase or '-':<14} tasks {done}/{total}"
             f"  tests {passed}/{tests}  {where}"
         )
     return 0
+
+
+def _listed_state(status: SprintStatus) -> str:
+    """The sprint's state in one word, with the daemon's pid while one holds it."""
+    pid = (status.daemon or {}).get("pid")
+    return f"{status.state} (pid {pid})" if pid else status.state
 
 
 def status(*, repo: Path, sprints_root: str, sprint: str | None, as_json: bool) -> int:
