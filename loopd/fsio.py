@@ -120,7 +120,11 @@ def atomic_write(path: Path, text: str) -> None:
     filesystem), fsync of the data, rename, then fsync of the directory so the
     rename itself survives a power cut.
     """
-    data = text.encode("utf-8")
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """:func:`atomic_write` of bytes."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path.name), suffix=TEMP_SUFFIX, dir=path.parent)
     try:
