@@ -69,6 +69,16 @@ def running(sprint: Sprint) -> DaemonInfo | None:
     return None
 
 
+def already_running(sprint: Sprint, holder: DaemonInfo | None) -> LoopdError:
+    """The error for a start that finds another daemon holding the sprint."""
+    who = f"pid {holder.pid}" if holder and holder.pid else "another process"
+    name = sprint.name
+    return LoopdError(
+        f"sprint {name} is already running ({who})",
+        hint=f"follow it: loopd logs -f {name}; stop it: loopd stop {name}",
+    )
+
+
 @contextlib.contextmanager
 def hold(sprint: Sprint) -> Iterator[list[int]]:
     """Be the sprint's one daemon for the block, or say who already is.
@@ -84,13 +94,7 @@ def hold(sprint: Sprint) -> Iterator[list[int]]:
     try:
         lock.acquire()
     except filelock.Timeout:
-        holder = read_info(sprint)
-        who = f"pid {holder.pid}" if holder else "another process"
-        name = sprint.name
-        raise LoopdError(
-            f"sprint {name} is already running ({who})",
-            hint=f"follow it: loopd logs -f {name}; stop it: loopd stop {name}",
-        ) from None
+        raise already_running(sprint, read_info(sprint)) from None
     try:
         reaped = _reap_predecessor(sprint)
         mine = {"pid": os.getpid(), "token": proc.adopt_token()}

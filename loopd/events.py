@@ -4,7 +4,10 @@ Every transition, agent call, test result and commit is appended here and
 nothing is ever rewritten.  Each line goes out in one ``write(2)`` on an
 ``O_APPEND`` descriptor, so several processes (the daemon, a ``loopd`` command,
 an agent's own loopd call) can append at once without interleaving lines, and
-a crash can at worst leave a torn last line, which :func:`read_events` skips.
+a crash (a power cut) can at worst leave a torn last line.  A writer that finds
+the log not ending in a newline starts its line on a new one, so the next
+event is never glued onto the torn one; :func:`read_events` skips torn lines
+(and reads an event an older loopd glued onto one).
 """
 
 from __future__ import annotations
@@ -41,8 +44,10 @@ class EventLog:
 
     def _write_line(self, data: bytes) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
         try:
+            if _ends_torn(fd):
+                data = b"\n" + data  # at worst an empty line if two writers both see it
             written = os.write(fd, data)
             # A regular file takes the whole line at once; finish a short
             # write (full disk, signal) rather than lose the end of the line.
@@ -52,11 +57,22 @@ class EventLog:
             os.close(fd)
 
 
+def _ends_torn(fd: int) -> bool:
+    """True when the log's last byte is not a newline: its last writer died mid-line."""
+    size = os.fstat(fd).st_size
+    return size > 0 and os.pread(fd, 1, size - 1) != b"\n"
+
+
+# Every line loopd writes starts with this; a torn line is a cut-off prefix of one.
+_EVENT_START = b'{"time":'
+
+
 def read_events(path: Path) -> list[dict[str, Any]]:
     """All events in ``path`` in order; a missing file is an empty log.
 
-    A torn last line (no newline: its writer died mid-write) is skipped; a
-    malformed line anywhere else is an error naming its line.
+    A torn line (its writer died mid-write: a JSON object cut off) is skipped,
+    wherever it is; an event an older loopd glued onto a torn line is read.
+    Any other malformed line (not loopd's) is an error naming its line.
     """
     return list(_iter_events(path))
 
@@ -73,12 +89,27 @@ def _iter_events(path: Path) -> Iterator[dict[str, Any]]:
         try:
             event = json.loads(line)
         except ValueError:
-            if number == len(lines):
-                return
+            if number == len(lines) or line.lstrip().startswith(b"{"):
+                glued = _glued(line)
+                if glued is not None:
+                    yield glued
+                continue  # torn
             raise LoopdError("not a JSON event line", path=path, line=number) from None
         if not isinstance(event, dict):
             raise LoopdError("event line is not a JSON object", path=path, line=number)
         yield event
+
+
+def _glued(line: bytes) -> dict[str, Any] | None:
+    """The whole event at the end of a torn line, if one was appended onto it."""
+    at = line.rfind(_EVENT_START)
+    if at <= 0:
+        return None
+    try:
+        event = json.loads(line[at:])
+    except ValueError:
+        return None
+    return event if isinstance(event, dict) else None
 
 
 @dataclass(frozen=True)

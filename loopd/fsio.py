@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import tempfile
 import threading
 from collections import OrderedDict
@@ -78,6 +79,40 @@ def read_text(path: Path) -> str:
         raise LoopdError(f"cannot read: {exc.strerror}", path=path) from None
 
 
+# atomic_write's temp files: ".<name>.loopd-<pid>-<random>.tmp".  The marker tells them
+# from a user's own files (never committed, see gitseam.untracked), the pid whether
+# their writer is gone (a kill between mkstemp and the rename: then they are litter).
+TEMP_MARKER = ".loopd-"
+TEMP_SUFFIX = ".tmp"
+_TEMP_NAME = re.compile(r"\..+\.loopd-(\d+)-[^/]*\.tmp")
+
+
+def temp_prefix(name: str) -> str:
+    return f".{name}{TEMP_MARKER}{os.getpid()}-"
+
+
+def is_temp_name(name: str) -> bool:
+    """True for the name of one of atomic_write's temp files."""
+    return _TEMP_NAME.fullmatch(name) is not None
+
+
+def is_orphaned_temp(path: Path) -> bool:
+    """True for an atomic_write temp file whose writer is no longer alive."""
+    match = _TEMP_NAME.fullmatch(path.name)
+    if match is None:
+        return False
+    pid = int(match.group(1))
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # alive, someone else's
+    return False
+
+
 def atomic_write(path: Path, text: str) -> None:
     """Replace ``path`` with ``text`` atomically and durably.
 
@@ -85,9 +120,13 @@ def atomic_write(path: Path, text: str) -> None:
     filesystem), fsync of the data, rename, then fsync of the directory so the
     rename itself survives a power cut.
     """
-    data = text.encode("utf-8")
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """:func:`atomic_write` of bytes."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path.name), suffix=TEMP_SUFFIX, dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

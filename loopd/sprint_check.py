@@ -15,6 +15,7 @@ from pathlib import Path
 from loopd import sprint as sprints
 from loopd.checklist import Checklist, DocKind, Status
 from loopd.config import Config
+from loopd.engine.spec import load_spec, resume_step
 from loopd.errors import LoopdError
 from loopd.prompting import template_warnings
 from loopd.services import detect
@@ -99,6 +100,7 @@ def _state(found: sprints.Sprint, report: SprintReport) -> LoopState | None:
     name = found.relative(found.state_file)
     try:
         state = load_state(found.state_file)
+        resume_step(load_spec(), state.step, found.state_file)  # before anything is written
     except LoopdError as exc:
         report.checks.append(_failed(name, exc))
         return None

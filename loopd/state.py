@@ -45,7 +45,7 @@ from typing import Any
 
 from loopd import fsio
 from loopd.errors import LoopdError
-from loopd.state_legacy import parse_legacy
+from loopd.state_legacy import parse_legacy, tells_state
 from loopd.state_schema import SCHEMA, Bad
 from loopd.state_yaml import (
     YamlBlock,
@@ -321,12 +321,42 @@ def parse_state(text: str, path: Path | None = None) -> LoopState:
 
     Raises :class:`LoopdError` naming ``path`` and the line in the file for
     malformed YAML, a block that is not a mapping, a value of the wrong type,
-    an unsupported ``version``, or more than one machine block.
+    an unsupported ``version``, or more than one machine block; and for a file
+    with neither a block nor loop-v2's lines (empty, or truncated): starting
+    over from it would silently re-plan the whole sprint.
     """
     block = find_machine_block(text, path)
     if block is None:
+        if not tells_state(text):
+            what = "is empty" if not text.strip() else "holds no loop state"
+            raise LoopdError(
+                f"{what}: neither loopd's ```yaml block nor loop-v2's `phase:` lines",
+                path=path,
+                line=1,
+                hint=recovery_hint(path),
+            )
         return LoopState(**parse_legacy(text))
     return _from_block(load_block(block, path), path)
+
+
+def recovery_hint(path: Path | None) -> str:
+    """How to go on from an unreadable LOOP_STATE.md: the last archive, or a fresh start."""
+    archive = (
+        f".loopd/{path.parent.name}/archive/" if path is not None else ".loopd/<sprint>/archive/"
+    )
+    return (
+        f"copy the last LOOP_STATE-*.md from {archive} (if there is one) over it to resume,"
+        " or delete it to start the sprint afresh (planning included)"
+    )
+
+
+def step_line(path: Path) -> int | None:
+    """Line of ``step:`` in the state file's machine block (None when it has none)."""
+    try:
+        block = find_machine_block(fsio.read_text(path), path)
+        return None if block is None else line_of(load_block(block, path), "step")
+    except LoopdError:
+        return None
 
 
 def _from_block(block: YamlBlock, path: Path | None) -> LoopState:
@@ -392,7 +422,10 @@ def load_state(path: Path) -> LoopState:
     """The state in ``path``; a fresh :class:`LoopState` when the file does not exist."""
     if not path.exists():
         return LoopState()
-    text = fsio.read_text(path)
+    try:
+        text = fsio.read_text(path)
+    except LoopdError as exc:  # not UTF-8, or unreadable: never taken for a fresh start
+        raise LoopdError(exc.message, path=path, hint=recovery_hint(path)) from None
     state = parse_state(text, path)
     _known_good[path] = _digest(text)
     return state

@@ -50,13 +50,32 @@ _GATE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 _NUMBER = re.compile(r"[0-9]{1,18}")
 
 
+# What a file must tell to be a loop's state: a file telling none of these (empty, or
+# something else saved over it) would silently re-plan the sprint from the top.
+STATE_KEYS = ("phase", "iteration", "loop_iteration", "gates")
+
+
 def parse_legacy(text: str) -> LegacyFields:
     """What a loop-v2 style file says (defaults for what it does not)."""
+    return _fields(_found(text))
+
+
+def tells_state(text: str) -> bool:
+    """True when the file names a phase, an iteration or the gates passed (even empty ones)."""
+    found = _found(text)
+    return any(key in found for key in STATE_KEYS)
+
+
+def _found(text: str) -> dict[str, str]:
     found: dict[str, str] = {}
     for line in text.splitlines():
         pair = _pair(line)
         if pair is not None and pair[0] in _ALIASES:
             found.setdefault(_ALIASES[pair[0]], pair[1])
+    return found
+
+
+def _fields(found: dict[str, str]) -> LegacyFields:
     return LegacyFields(
         sprint=found.get("sprint", ""),
         phase=found.get("phase", ""),

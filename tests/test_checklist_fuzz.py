@@ -27,6 +27,14 @@ _ITEM = re.compile(
     r"|Task(?![a-z])[^*\r\n]*?)"
     r"(?::\*\*|\*\*|:[ \t]+([^*\r\n]*?)\*\*)(.*)"
 )
+# A line that starts like an item; when _ITEM does not read it, _LOOSE reads a clear ID
+# (bold never closed) as the item, with a warning; anything else is a warning alone.
+_STARTS_LIKE_ITEM = re.compile(r"[ \t]*[-*+][ \t]+\[[^\]\r\n]{0,3}\][ \t]+\*\*")
+_LOOSE = re.compile(
+    r"([ \t]*)[-*+][ \t]+\[([^\]\r\n]{0,3})\][ \t]+\*\*"
+    r"(Task \d+(?:\.\d+)*|[A-Z][A-Z0-9]*-[A-Za-z0-9]+(?:[-_.][A-Za-z0-9]+)*)"
+    r"(?![A-Za-z0-9*])((?!))?(.*)"
+)
 _STRICT_TASK = re.compile(r"Task \d+(?:\.\d+)*")
 _KEYS = {"E2E": re.compile(r"\*\([eE]2[eE][ \t]*:"), "cmd": re.compile(r"\*\([cC][mM][dD][ \t]*:")}
 _MARKERS = {" ": "PENDING", "x": "DONE", "X": "DONE", "B": "BLOCKED", "b": "BLOCKED"}
@@ -178,7 +186,12 @@ def read(text: str, kind: DocKind = DocKind.TEST_PLAN) -> tuple[list[dict[str, o
     for index, line in enumerate(lines):
         offset = 1 if index == 0 and line.startswith("\ufeff") else 0
         match = _ITEM.match(line[offset:])
-        if match is None or reading.hidden[index]:
+        if reading.hidden[index]:
+            continue
+        if match is None and _STARTS_LIKE_ITEM.match(line[offset:]):
+            reading.warnings.append(index + 1)
+            match = _LOOSE.match(line[offset:])
+        if match is None:
             continue
         item_id, title = match.group(3), None
         if item_id.startswith("Task") and not _STRICT_TASK.fullmatch(item_id):
@@ -340,6 +353,8 @@ _WORDS = st.sampled_from(
 _BOLD = st.sampled_from(
     ["**{id}**: {text}", "**{id}:** {text}", "**{id}: {text}**", "**{id}** {text}"]
 )
+# Near misses: the bold never closed, or closed after more than the ID.
+_BAD_BOLD = st.sampled_from(["**{id}: {text}", "**{id} {text}**", "**{id}", "** {text}"])
 _GOOD_ANNOTATIONS = st.sampled_from(
     [
         '*(cmd: "pytest -k login")*',
@@ -398,7 +413,8 @@ def _item_line(draw: st.DrawFn, strict: bool) -> str:
     item_id = f"Task {number}" if kind == "Task" else f"{kind}-{number:03d}"
     if not strict and draw(st.integers(0, 12)) == 0:
         item_id = draw(_ODD_TASKS)
-    bold = draw(_BOLD).format(id=item_id, text=draw(_WORDS))
+    bad_bold = not strict and draw(st.integers(0, 15)) == 0
+    bold = draw(_BAD_BOLD if bad_bold else _BOLD).format(id=item_id, text=draw(_WORDS))
     near_miss = not strict and draw(st.integers(0, 15)) == 0
     mark = draw(_BAD_MARKS if near_miss else _GOOD_MARKS)
     return f"{draw(_INDENTS)}{draw(_BULLETS)} [{mark}] {bold}"

@@ -103,7 +103,8 @@ def test_odd_task_ids_are_tasks_with_a_stable_id(bold: str, item_id: str, text: 
 def test_numbered_tasks_are_read_without_a_warning() -> None:
     plan = doc("- [ ] **Task 3**: a\n- [ ] **Task 3.1: title** b\n- [ ] **Tasks**: not a task\n")
     assert [item.id for item in plan.items] == ["Task 3", "Task 3.1"]
-    assert plan.warnings == ()
+    (warning,) = plan.warnings  # only the line that is not a task
+    assert warning.startswith('PLAN.md:3: "- [ ] **Tasks**: not a task" starts like a checklist')
 
 
 def test_an_unclosed_fence_no_longer_hides_the_items_after_it() -> None:
@@ -261,3 +262,40 @@ def test_a_loop_v2_repo_s_beta_plan_runs_every_pending_test() -> None:
         ("SEC-001", None),
     ]
     assert must(tests.get("BT-002")).e2e == "auth \u203a login"
+
+
+def test_an_item_whose_bold_is_never_closed_is_read_with_a_warning() -> None:
+    # loop-v2 counted this line as a pending BUILD task: dropping it ended a sprint "full success".
+    checklist = doc(
+        """
+        - [x] **BUILD-001**: done
+        - [ ] **BUILD-002: text
+        - [ ] **BUILD-003 closed too late**
+        """
+    )
+    assert [item.id for item in checklist.pending()] == ["BUILD-002", "BUILD-003"]
+    assert must(checklist.get("BUILD-002")).text == "text"
+    assert checklist.warnings == (
+        'PLAN.md:2: "**BUILD-002" is not closed by "**" right after the ID: read as item '
+        "BUILD-002; write it as **BUILD-002**: text",
+        'PLAN.md:3: "**BUILD-003" is not closed by "**" right after the ID: read as item '
+        "BUILD-003; write it as **BUILD-003**: text",
+    )
+    done = checklist.set_status("BUILD-002", Status.DONE)
+    assert done.text == checklist.text.replace("- [ ] **BUILD-002", "- [x] **BUILD-002")
+
+
+def test_a_line_that_starts_like_an_item_without_a_clear_id_is_a_warning() -> None:
+    checklist = doc(
+        """
+        - [ ] **build the thing**
+        ```
+        - [ ] **in a fence, not an item
+        ```
+        """
+    )
+    assert checklist.items == ()
+    assert checklist.warnings == (
+        'PLAN.md:1: "- [ ] **build the thing**" starts like a checklist item but has no ID '
+        "loopd can read (like **BUILD-001**: text): ignored, loopd does not act on it",
+    )

@@ -65,3 +65,26 @@ def test_totals_by_role_count_calls_failures_faults_time_and_cost(tmp_path: Path
         "fix": RoleTotals(calls=3, failures=2, faults=0, duration=303.0, cost_usd=0.75),
         "plan": RoleTotals(calls=1, failures=0, faults=1, duration=0.5, cost_usd=0.0),
     }
+
+
+def test_a_power_cut_mid_line_breaks_neither_the_next_event_nor_the_reader(
+    tmp_path: Path,
+) -> None:
+    # Before: the next append was glued onto the torn line, and every later read (loopd status)
+    # failed with "not a JSON event line" for good.
+    log = EventLog(tmp_path / "events.jsonl")
+    log.append("agent", role="fix", outcome="ok")
+    with log.path.open("ab") as raw:
+        raw.write(b'{"time":"2026-01-01T00:00:00","type":"ag')  # the power cut
+    log.append("agent", role="plan", outcome="ok")
+    log.append("agent", role="plan", outcome="ok")
+    assert [e["role"] for e in read_events(log.path)] == ["fix", "plan", "plan"]
+    assert log.path.read_bytes().count(b"\n") == 4  # the torn line stands alone
+
+
+def test_an_event_an_older_loopd_glued_onto_a_torn_line_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "events.jsonl"
+    good = '{"time":"2026-01-01T00:00:01","type":"agent","role":"fix"}'
+    path.write_text(f'{good}\n{{"time":"2026-01-01T00:00:00","type":"ag{good}\n{good}\n')
+    assert [e["role"] for e in read_events(path)] == ["fix", "fix", "fix"]
+    assert totals_by_role(path)["fix"].calls == 3

@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 import pytest
 
+from loopd.errors import LoopdError
 from loopd.state import KNOWN_GATES, LoopState, load_state, parse_state, save_state
 
 FIXTURES = Path(__file__).parent / "fixtures" / "state"
@@ -58,12 +59,40 @@ def test_crlf_file_reads_like_lf() -> None:
     assert parse_state(text.replace("\n", "\r\n")) == parse_state(text)
 
 
-@pytest.mark.parametrize(
-    "text",
-    ["", "just some notes\n", "Phase 3 started\n", "iteration: soon\n", "gates_passed: none\n"],
-)
-def test_files_without_state_lines_give_defaults(text: str) -> None:
+@pytest.mark.parametrize("text", ["iteration: soon\n", "gates_passed: none\n", "phase:\n"])
+def test_state_lines_without_a_readable_value_give_defaults(text: str) -> None:
     assert parse_state(text) == LoopState()
+
+
+@pytest.mark.parametrize("text", ["", "\n\n", "just some notes\n", "Phase 3 started\n"])
+def test_a_file_telling_no_state_is_refused_not_taken_for_a_fresh_start(
+    tmp_path: Path, text: str
+) -> None:
+    # Before: an empty (or truncated) LOOP_STATE.md was a fresh state: the sprint re-planned.
+    path = tmp_path / "docs/sprints/s1/LOOP_STATE.md"
+    path.parent.mkdir(parents=True)
+    path.write_text(text)
+    with pytest.raises(LoopdError) as caught:
+        load_state(path)
+    assert caught.value.path == path and caught.value.line == 1
+    assert "neither loopd's ```yaml block nor loop-v2's `phase:` lines" in caught.value.message
+    assert caught.value.hint is not None and ".loopd/s1/archive/" in caught.value.hint
+    assert "delete it to start the sprint afresh" in caught.value.hint
+    assert path.read_text() == text
+
+
+def test_a_state_file_that_is_not_utf8_is_refused_with_the_way_out(tmp_path: Path) -> None:
+    path = tmp_path / "docs/sprints/s1/LOOP_STATE.md"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"phase: 3\n\xff\xfe")
+    with pytest.raises(LoopdError, match="not valid UTF-8") as caught:
+        load_state(path)
+    assert caught.value.hint is not None and ".loopd/s1/archive/" in caught.value.hint
+
+
+def test_loop_v2_s_three_lines_alone_are_a_state() -> None:
+    state = parse_state("phase: 2\niteration: 12\ngates_passed: vrc1,craap,\n")
+    assert (state.phase, state.iteration, state.gates) == ("2", 12, {"vrc1", "craap"})
 
 
 def test_first_occurrence_wins() -> None:

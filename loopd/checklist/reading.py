@@ -19,7 +19,7 @@ import itertools
 import re
 from collections.abc import Container
 
-from loopd.checklist import notes
+from loopd.checklist import loose, notes
 from loopd.checklist.model import MARKERS
 from loopd.checklist.parser import FIRST_LINE, NEXT_LINE, ODD_TASK_ID, Parsed
 from loopd.checklist.spans import Hidden
@@ -38,7 +38,11 @@ def scan(text: str, windowed: Container[str] = frozenset()) -> Parsed:
     else:
         hidden = Hidden(text, [match.start(6) for match in matches if match.start(6) >= 0])
         items = _visible(items, hidden)
+    oddities: list[tuple[int, str]] = []
+    if "**" in text:
+        items = _loose(text, items, hidden, oddities)
     parsed = Parsed(text, items, hidden, windowed)
+    parsed.oddities += oddities
     for position in hidden.unclosed:
         parsed.oddities.append((position, _unclosed(text, position)))
     _odd_tasks(parsed)
@@ -60,6 +64,23 @@ def _visible(items: list[re.Match[str]], hidden: Hidden) -> list[re.Match[str]]:
     if not hidden_items:
         return items
     return [match for n, match in enumerate(items) if n not in hidden_items]
+
+
+def _loose(
+    text: str, items: list[re.Match[str]], hidden: Hidden, oddities: list[tuple[int, str]]
+) -> list[re.Match[str]]:
+    """``items`` plus the lines that start like an item and have a clear ID; warnings for all."""
+    found = []
+    for start in loose.lines(text, items, hidden):
+        match = loose.read(text, start)
+        if match is None:
+            oddities.append((start, loose.unreadable(text, start)))
+        else:
+            oddities.append((start, loose.recovered(match)))
+            found.append(match)
+    if not found:
+        return items
+    return sorted([*items, *found], key=lambda match: match.start(1))
 
 
 def _unclosed(text: str, position: int) -> str:

@@ -47,10 +47,7 @@ def start(
     ready = preflight.require(found, _say)
     holder = daemon.running(found)
     if holder is not None:
-        raise LoopdError(
-            f"sprint {sprint} is already running (pid {holder.pid})",
-            hint=f"follow it: loopd logs -f {sprint}; stop it: loopd stop {sprint}",
-        )
+        raise daemon.already_running(found, holder)
     # Made here, so what it did to git (a worktree, a stash) is said by start itself.
     prepared = workspace.prepare(found, in_place=in_place)
     for line in prepared.notes:
@@ -90,6 +87,9 @@ def _wait_started(found: Sprint, child: proc.Spawned) -> daemon.DaemonInfo:
         if info is not None and info.pid == child.pid:
             return info
         if child.popen.poll() is not None:
+            winner = daemon.running(found)
+            if winner is not None:  # lost a race with another start: say who won
+                raise daemon.already_running(found, winner)
             tail = fsio.read_text(daemon.log_path(found)).strip().splitlines()[-5:]
             raise LoopdError(
                 f"the daemon exited at once (code {child.popen.returncode}): " + " | ".join(tail),

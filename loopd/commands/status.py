@@ -135,7 +135,9 @@ def collect(found: sprints.Sprint) -> SprintStatus:
     """
     loaded = load_config(found.checkout, found)
     config = loaded.config
-    state = _state(found)
+    # A torn or hand-broken file is reported among the warnings, never a failed status.
+    problems: list[str] = []
+    state = _state(found, problems)
     plan = Checklist.load(found.plan, DocKind.PLAN)
     tests = Checklist.load(found.beta_plan, DocKind.TEST_PLAN)
     holder = daemon.running(found)
@@ -156,7 +158,7 @@ def collect(found: sprints.Sprint) -> SprintStatus:
         tests=_tally(tests, TEST_WORDS, tested_kinds(DocKind.TEST_PLAN)),
         next_task=_describe(plan.next_task()),
         next_test=_describe(tests.next_test()),
-        agents={role: asdict(t) for role, t in _agent_totals(found).items()},
+        agents={role: asdict(t) for role, t in _agent_totals(found, problems).items()},
         step=state.step,
         working_on=state.working_on,
         exit_code=state.exit_code,
@@ -171,7 +173,7 @@ def collect(found: sprints.Sprint) -> SprintStatus:
         recent=recent_events(found.events_log),
         services=_services(found),
         values=values,
-        warnings=_warnings(loaded.warnings, plan, tests, values, found),
+        warnings=problems + _warnings(loaded.warnings, plan, tests, values, found),
         worktree=str(found.repo.relative_to(found.checkout)) if found.in_worktree else None,
         branch=_branch(found),
         withheld=_withheld(found),
@@ -197,10 +199,17 @@ def _warnings(
     return list(dict.fromkeys(found_lines))
 
 
-def _state(found: sprints.Sprint) -> LoopState:
-    """LOOP_STATE.md; after a full success archived it, the archived copy."""
+def _state(found: sprints.Sprint, problems: list[str]) -> LoopState:
+    """LOOP_STATE.md; after a full success archived it, the archived copy.
+
+    An unreadable one is a problem shown (with the way out), and a blank state.
+    """
     if found.state_file.exists():
-        return load_state(found.state_file)
+        try:
+            return load_state(found.state_file)
+        except LoopdError as exc:
+            problems.append(_problem(found, exc))
+            return LoopState()
     return completion.archived_state(found) or LoopState()
 
 
@@ -210,6 +219,13 @@ def _branch(found: sprints.Sprint) -> str | None:
             return gitrepo.branch_of(repo)
     except LoopdError:
         return None
+
+
+def _problem(found: sprints.Sprint, exc: LoopdError) -> str:
+    """``path:line: message (hint)``, the path relative to the repository."""
+    path = found.relative(exc.path) if exc.path is not None else ""
+    where = f"{path}:{exc.line}: " if exc.line else f"{path}: " if path else ""
+    return where + exc.message + (f" ({exc.hint})" if exc.hint else "")
 
 
 def _values(found: sprints.Sprint) -> dict[str, Any]:
@@ -369,9 +385,13 @@ def _uncommitted(repo: Path, paths: list[str]) -> set[str]:
     return {entry[3:] for entry in done.stdout.split("\0") if len(entry) > 3}
 
 
-def _agent_totals(found: sprints.Sprint) -> dict[str, Any]:
+def _agent_totals(found: sprints.Sprint, problems: list[str]) -> dict[str, Any]:
     events = found.events_log
-    return dict(totals_by_role(events)) if events.exists() else {}
+    try:
+        return dict(totals_by_role(events)) if events.exists() else {}
+    except LoopdError as exc:  # a line that is not loopd's: the totals are unknown
+        problems.append(_problem(found, exc))
+        return {}
 
 
 def _counts_line(tally: Tally) -> str:

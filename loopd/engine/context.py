@@ -28,6 +28,7 @@ from loopd.checklist import Checklist, DocKind, edit
 from loopd.clock import Clock
 from loopd.config import Config
 from loopd.engine import checkpoint
+from loopd.engine.marks import MarkKeeper
 from loopd.engine.ports import Agents, Git, Services, ServiceSnapshot, TestEngine
 from loopd.errors import LoopdError
 from loopd.events import EventLog
@@ -80,6 +81,8 @@ class Context:
     # not on every re-read or call.
     _warned: set[str] = field(default_factory=set, init=False, repr=False)
     _last_checked: dict[DocKind, Checklist] = field(default_factory=dict, init=False, repr=False)
+    # The marks loopd wrote: one gone (a stale editor copy saved over) is told once.
+    _marks: MarkKeeper = field(default_factory=MarkKeeper, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.begin_run(self.started_monotonic or None)
@@ -205,14 +208,30 @@ class Context:
         return self._checked(Checklist.load(self.sprint.value_checklist, DocKind.VALUES))
 
     def edit_plan(self, change: Callable[[Checklist], Checklist]) -> Checklist:
-        return self._checked(edit(self.sprint.plan, DocKind.PLAN, self.sprint.files_lock, change))
+        path, lock = self.sprint.plan, self.sprint.files_lock
+        return self._checked(edit(path, DocKind.PLAN, lock, self._marked(change)))
 
     def edit_tests(self, change: Callable[[Checklist], Checklist]) -> Checklist:
         path, lock = self.sprint.beta_plan, self.sprint.files_lock
-        return self._checked(edit(path, DocKind.TEST_PLAN, lock, change))
+        return self._checked(edit(path, DocKind.TEST_PLAN, lock, self._marked(change)))
+
+    def _marked(self, change: Callable[[Checklist], Checklist]) -> Callable[[Checklist], Checklist]:
+        """``change``, checking the file as read first and remembering the marks it writes."""
+
+        def apply(current: Checklist) -> Checklist:
+            self._lost_marks(current)
+            return self._marks.wrote(current, change(current))
+
+        return apply
+
+    def _lost_marks(self, checklist: Checklist) -> None:
+        shown = self.sprint.relative(checklist.path) if checklist.path else "<text>"
+        for line, message in self._marks.lost(checklist):
+            self.note(f"warning: {shown}:{line}: {message}", mark_lost=True)
 
     def _checked(self, checklist: Checklist) -> Checklist:
         """Note each of the checklist's warnings the first time this run sees it."""
+        self._lost_marks(checklist)
         if checklist.has_warnings and self._last_checked.get(checklist.kind) is not checklist:
             self._last_checked[checklist.kind] = checklist  # load() hands out unchanged ones again
             for warning in checklist.warnings_relative_to(self.sprint.repo):

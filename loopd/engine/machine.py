@@ -18,7 +18,7 @@ from transitions import Machine
 
 from loopd.engine import checkpoint
 from loopd.engine.context import Context, StopLoop
-from loopd.engine.spec import STEPS_PACKAGE, LoopSpec
+from loopd.engine.spec import STEPS_PACKAGE, LoopSpec, resume_step
 
 
 class StepFunction(Protocol):
@@ -48,7 +48,7 @@ class Loop:
         self.spec = spec
         self.ctx = ctx
         self.on_step = on_step
-        resume = ctx.state.step if ctx.state.step in spec.states else spec.initial
+        resume = resume_step(spec, ctx.state.step, ctx.sprint.state_file)
         # The first step of a run that resumes in it is that step run again.
         self.resuming = resume != spec.initial
         self.machine = Machine(

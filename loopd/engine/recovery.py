@@ -3,9 +3,13 @@
 A git command killed mid-commit leaves its lock files (``.git/index.lock``,
 ``.git/refs/heads/<branch>.lock``), and every later git command then fails
 with "Another git process seems to be running".  An atomic write killed
-before its rename leaves ``.<name>.<random>.tmp`` next to the file, which the
-next commit would pick up.  The loop holds the sprint's daemon lock when it
-clears them, so no other loop is writing; a git lock is only removed when no
+before its rename leaves its temp file next to the file (see
+:func:`loopd.fsio.temp_prefix`): in the sprint's directory, at the top of the
+repository (``..gitignore.loopd-<pid>-<random>.tmp``), which the next commit
+would pick up, or under ``.loopd/``, where nothing else would ever remove it.
+One whose writer is still alive (another sprint's daemon) is kept.  The loop
+holds the sprint's daemon lock when it clears them, so no other loop of this
+sprint is writing; a git lock is only removed when no
 git process runs in the repository (a user's ``git commit`` waiting for its
 editor keeps its lock).
 """
@@ -16,12 +20,15 @@ import contextlib
 import os
 from pathlib import Path
 
+from loopd import fsio
+from loopd.sprint import RUNTIME_DIR
+
 _PROC = Path("/proc")
 
 
 def clear_leftovers(repo: Path, sprint_dir: Path) -> list[str]:
     """Remove stale git locks and loopd's orphaned temp files; say what went."""
-    removed = [*_stale_git_locks(repo), *_orphaned_temps(sprint_dir)]
+    removed = [*_stale_git_locks(repo), *_orphaned_temps(repo, sprint_dir)]
     for path in removed:
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
@@ -74,6 +81,14 @@ def _git_running_in(repo: Path) -> bool:
     return False
 
 
-def _orphaned_temps(sprint_dir: Path) -> list[Path]:
-    # fsio.atomic_write names its temp files ".<name>.<random>.tmp".
-    return [p for p in sprint_dir.glob(".*.tmp") if p.is_file()]
+def _orphaned_temps(repo: Path, sprint_dir: Path) -> list[Path]:
+    # In the sprint's own places any ".<name>.<random>.tmp" is ours (an older loopd's names
+    # had no pid); elsewhere only the temp files of a writer that is gone.
+    own = [*sprint_dir.glob(".*.tmp"), *repo.glob("..gitignore.*.tmp")]
+    runtime = repo / RUNTIME_DIR
+    if runtime.is_dir():
+        own += (runtime / sprint_dir.name).rglob(".*.tmp")
+        own += (p for p in runtime.rglob(".*.tmp") if fsio.is_orphaned_temp(p))
+    own += (p for p in repo.glob(f".*{fsio.TEMP_MARKER}*.tmp") if fsio.is_orphaned_temp(p))
+    alive = {p for p in own if fsio.is_temp_name(p.name) and not fsio.is_orphaned_temp(p)}
+    return sorted({p for p in own if p.is_file() and p not in alive})

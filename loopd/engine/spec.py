@@ -19,6 +19,7 @@ import yaml
 from loopd import fsio
 from loopd.errors import LoopdError
 from loopd.resources import data_dir
+from loopd.state import step_line
 
 SPEC_VERSION = 1
 STEPS_PACKAGE = "loopd.engine.steps"
@@ -150,3 +151,22 @@ class _Reader:
 
 def _is_null(node: yaml.Node) -> bool:
     return isinstance(node, yaml.ScalarNode) and node.tag.endswith(":null")
+
+
+def resume_step(spec: LoopSpec, step: str | None, state_file: Path) -> str:
+    """The step a loop in state ``step`` resumes in: that step, or the first one for none.
+
+    A step this loop does not have (a typo, a newer loopd's step) is an error
+    naming the state file's line: restarting at the top would silently re-run
+    the whole sprint.
+    """
+    if step is None:
+        return spec.initial
+    if step not in spec.states:
+        raise LoopdError(
+            f"unknown step {step!r}: this loop's steps are {', '.join(spec.states)}",
+            path=state_file,
+            line=step_line(state_file),
+            hint="set `step:` to one of them (or `null` to start from the top)",
+        )
+    return step

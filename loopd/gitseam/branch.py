@@ -11,13 +11,15 @@ already there, else resume its newest loop branch, else create
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
 
 from git import Repo
 
+from loopd import fsio
 from loopd.errors import LoopdError
 from loopd.gitseam.repo import (
     call,
@@ -61,7 +63,8 @@ def setup_branch(
             stash = _stash(repo, sprint, current, now, _carried(path, keep))
         existing = loop_branches(repo, prefix, pattern)
         if existing:
-            _switch(repo, [existing[0]], stash)
+            with _carried_over(repo, existing[0], _carried(path, keep)):
+                _switch(repo, [existing[0]], stash)
             return BranchSetup(existing[0], "resumed", current, stash, unborn)
         if unborn:
             # Nothing to branch from: point HEAD at the new name; the first commit makes it.
@@ -122,6 +125,31 @@ def _stash(
         saved = f"; what was saved: {made.restore_command}" if made else ""
         raise LoopdError(f"git stash failed: {(err or out).strip()}{saved}")
     return made
+
+
+@contextlib.contextmanager
+def _carried_over(repo: Repo, target: str, carried: list[str]) -> Iterator[None]:
+    """Carry the untracked files of ``carried`` that ``target`` tracks over a switch to it.
+
+    After an agent's ``git checkout main``, loopd still wrote the sprint's
+    state and plan: untracked on main, tracked on the loop branch, so ``git
+    switch`` refused ("would be overwritten") and no start could go back.
+    Those copies are the newest; they are set aside, the switch is made, and
+    they are written back over the branch's versions (a change on it).
+    """
+    root = Path(repo.working_dir)
+    untracked = set(
+        split_z(git(repo, "ls-files", "--others", "--exclude-standard", "-z", "--", *carried))
+    )
+    tracked = set(split_z(git(repo, "ls-tree", "-r", "--name-only", "-z", target, "--", *carried)))
+    aside = {name: (root / name).read_bytes() for name in sorted(untracked & tracked)}
+    for name in aside:
+        (root / name).unlink()
+    try:
+        yield
+    finally:  # switched or not, the newest copies are back in place
+        for name, data in aside.items():
+            fsio.atomic_write_bytes(root / name, data)
 
 
 def _switch(repo: Repo, args: list[str], stash: StashRecord | None) -> None:

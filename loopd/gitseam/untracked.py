@@ -50,10 +50,12 @@ def chosen(new: list[str], before: frozenset[str] | None, always: tuple[str, ...
 
     Those that are or are under a path of ``always`` (the sprint's directory,
     as loop-v2 did; the ``.gitignore`` loopd maintains) and those not in
-    ``before``; all of them when no baseline was taken.
+    ``before``; all of them when no baseline was taken.  Never loopd's own temp
+    files (a write killed before its rename leaves one; the next start removes it).
     """
+    new = [p for p in new if not fsio.is_temp_name(p.rsplit("/", 1)[-1])]
     if before is None:
-        return list(new)
+        return new
     return [p for p in new if p not in before or _under(p, always)]
 
 

@@ -146,15 +146,17 @@ def test_a_merge_in_progress_is_refused(repo: Path) -> None:
 def test_a_failed_switch_puts_the_stashed_work_back(repo: Path) -> None:
     commit_on(repo, "loop-v2/s1-20250101-000000", "2025-06-01T00:00:00Z")
     (repo / "README.md").write_text("my edit\n")
-    # Carried along but in the way: the loop branch has a committed work.txt.
-    (repo / "work.txt").write_text("untracked here\n")
+    # Carried along but in the way: the loop branch has a committed file work.txt, and
+    # here it is a directory (a carried file the branch tracks is carried over instead).
+    (repo / "work.txt").mkdir()
+    (repo / "work.txt/notes").write_text("untracked here\n")
 
     with pytest.raises(LoopdError, match="back in place"):
         make_seam(repo).setup_branch("s1", keep=[Path("work.txt")])
 
     assert branch(repo) == "main"
     assert (repo / "README.md").read_text() == "my edit\n"
-    assert (repo / "work.txt").read_text() == "untracked here\n"
+    assert (repo / "work.txt/notes").read_text() == "untracked here\n"
 
 
 def test_a_sprint_name_git_cannot_use_is_refused_before_anything_changes(repo: Path) -> None:
@@ -178,3 +180,34 @@ def test_a_repo_without_commits_gets_the_branch_and_keeps_its_files(tmp_path: Pa
     assert result is not None
     assert "app.py" in result.files
     assert git(tmp_path, "branch", "--list", "main") == ""
+
+
+def test_after_an_agent_checked_out_main_the_next_start_goes_back_with_the_newest_files(
+    repo: Path,
+) -> None:
+    # The loop branch tracks the sprint's state and plan; an agent ran `git checkout main`
+    # and loopd then wrote both again (untracked on main).  Before: "git switch ... failed:
+    # untracked working tree files would be overwritten", on every start.
+    sprint = repo / "docs/sprints/s1"
+    name = on_loop_branch(repo)
+    sprint.mkdir(parents=True)
+    (sprint / "LOOP_STATE.md").write_text("phase: 1\n")
+    (sprint / "IMPLEMENTATION_PLAN.md").write_text("- [ ] **BUILD-001**: a\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "loopd: state")
+    git(repo, "checkout", "-q", "main")  # the agent
+    sprint.mkdir(parents=True)
+    (sprint / "LOOP_STATE.md").write_text("phase: 4\n")
+    (sprint / "IMPLEMENTATION_PLAN.md").write_text("- [x] **BUILD-001**: a\n")
+
+    setup = make_seam(repo).setup_branch("s1", keep=[sprint])
+
+    assert (setup.branch, setup.action) == (name, "resumed") and branch(repo) == name
+    assert (sprint / "LOOP_STATE.md").read_text() == "phase: 4\n"
+    assert (sprint / "IMPLEMENTATION_PLAN.md").read_text() == "- [x] **BUILD-001**: a\n"
+    assert git(repo, "status", "--short", "--", "docs").split() == [
+        "M",
+        "docs/sprints/s1/IMPLEMENTATION_PLAN.md",
+        "M",
+        "docs/sprints/s1/LOOP_STATE.md",
+    ]
