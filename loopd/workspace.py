@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from loopd.clock import Clock, SystemClock
 from loopd.config import GitSettings, load_config
+from loopd.engine.recovery import clear_leftovers
 from loopd.events import EventLog
 from loopd.gitseam import GitSeam, worktree
 from loopd.gitseam.repo import head_sha, opened
@@ -104,9 +105,13 @@ def _in_place(
 ) -> Workspace:
     checkout = found.checkout
     sprint = Sprint(name=found.name, repo=checkout, dir=checkout / _relative_dir(found))
+    # Before the branch setup stashes untracked files: a killed run's temp files and
+    # git locks are loopd's to remove, not the user's work to stash.
+    cleared = clear_leftovers(checkout, sprint.dir)
     seam = GitSeam(checkout, settings, events, clock)
     setup = seam.setup_branch(sprint.name, keep=[sprint.dir])
-    notes = [why] if why else []
+    notes = [f"removed {path}, left behind by a run that was killed" for path in cleared]
+    notes += [why] if why else []
     notes.append(f"the loop works in your checkout, on branch {setup.branch} ({setup.detail})")
     if setup.restore is not None:
         # Last on its line, so it can be copied as it is.

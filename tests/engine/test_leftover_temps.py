@@ -31,11 +31,12 @@ def test_a_kill_during_the_gitignore_write_leaves_nothing_the_next_run_commits(
     repo: Path,
 ) -> None:
     # Before: "..gitignore.<random>.tmp" stayed at the top of the repository and the next
-    # step's commit took it in.
+    # step's commit took it in.  In place: the loop's tree is the checkout (in a worktree
+    # of its own, loopd never writes the checkout's .gitignore).
     install(repo, "greeter")
     left = _killed_writing(repo / ".gitignore")
     assert fsio.is_orphaned_temp(left)
-    done = loopd(repo, "run", "s1", "--once")
+    done = loopd(repo, "run", "s1", "--once", "--in-place")
     assert done.returncode == 0, done.stdout + done.stderr
     assert not left.exists()
     assert f"removed {left.name}" in done.stdout + done.stderr

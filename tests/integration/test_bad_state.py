@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from loopd.state import LoopState, render_state
-from tests.integration.sprints import install, loopd, notes, prompts
+from tests.integration.sprints import install, loopd, notes, prompts, work
 
 
 def test_an_empty_state_file_stops_the_run_and_offers_the_archive(repo: Path) -> None:
@@ -49,5 +49,5 @@ def test_a_task_whose_bold_is_never_closed_is_implemented_not_dropped(repo: Path
     done = loopd(repo, "run", "s1", "--once")
     assert done.returncode == 0, done.stdout + done.stderr
     assert prompts(repo).count("implement") == 2  # BUILD-001, then BUILD-002
-    assert (repo / "greet.py").read_text() == "def greet():\n    return 'hello'\n"
+    assert (work(repo) / "greet.py").read_text() == "def greet():\n    return 'hello'\n"
     assert any('"**BUILD-002" is not closed by "**"' in note for note in notes(repo))
