@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from loopd.agents import InfrastructureError
 from loopd.checklist import Status
 from loopd.engine.context import StopLoop
 from loopd.events import read_events
@@ -207,3 +208,35 @@ def test_a_regression_check_without_a_verdict_is_no_regression(
     assert "No verdict (not a regression): BT-001 marked [U]" in log
     assert "Regressions: none" in log
     assert "1 without a verdict" in project.log()[0]
+
+
+def test_a_runner_silent_until_its_timeout_stops_the_loop_as_an_infrastructure_fault(
+    repo: Path, sprint_dir: Path
+) -> None:
+    project = agent_tests(repo, sprint_dir)
+    project.rules([runner("mute", [{"sleep": 30}]), FIXER])
+    config = config_for(project, timeouts__test=1.0)
+
+    with pytest.raises(InfrastructureError, match="timed out without printing anything"):
+        EvidenceTestEngine().iteration(context(project, config))
+
+    assert project.status("BT-001") is Status.PENDING
+    assert project.plan().get("FIX-BT-001") is None
+
+
+def test_an_agent_regression_sweep_stops_at_the_second_test_without_a_verdict(
+    repo: Path, sprint_dir: Path
+) -> None:
+    tests = [f"- [x] **BT-00{n}**: an agent checks part {n}" for n in (1, 2, 3)]
+    project = make_project(repo, sprint_dir, plan_of(tests))
+    project.rules([runner("garbage", [{"print": "hmm"}])])
+    config = config_for(project, retries__verdictless=0, policy__agent_regression=True)
+
+    with pytest.raises(StopLoop, match="no verdict on 2 tests in a row, the last BT-002"):
+        EvidenceTestEngine().sweep(context(project, config), "completion")
+
+    statuses = [project.status(f"BT-00{n}") for n in (1, 2, 3)]
+    assert statuses == [Status.USER, Status.DONE, Status.DONE]
+    assert len(project.agent_calls()) == 2  # BT-003 is not asked: the loop is stopping
+    log = project.sprint.regression_log.read_text()
+    assert "BT-002: no verdict, the loop stops; BT-003: not checked, the loop stops" in log
