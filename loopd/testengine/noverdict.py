@@ -72,6 +72,7 @@ def _give_up(
             f"{test_id}: {why}: this is the agent, not the tests [output: {output}]"
         )
         session.verdictless[test_id] = f"{test_id}: no verdict, the loop stops"
+        session.log(observation, role)
         ctx.note(f"{test_id} left as it was: {why}")
         return
     attempt = ctx.state.attempts(test_id)
