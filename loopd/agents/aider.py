@@ -10,11 +10,18 @@ offline probe of them, so before a loop only its binary is checked.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
+from loopd.agents import faults
 from loopd.agents.base import CliBackend, Invocation, Parsed, parse_plain
 from loopd.agents.model import AgentRequest
 from loopd.proc import Completed
+
+# Aider prints an API error (``litellm.AuthenticationError: ...`` and its own
+# explanation) on stdout and may still exit 0; when it recovered, its answer
+# and token report follow, so only the last lines tell that it gave up.
+GIVEN_UP_LINES = 4
 
 
 class AiderBackend(CliBackend):
@@ -34,5 +41,11 @@ class AiderBackend(CliBackend):
         return Invocation(argv=argv)
 
     def parse(self, completed: Completed) -> Parsed:
-        """Exit code 0 is success; stdout is the answer."""
-        return parse_plain(completed)
+        """Exit code 0 is success, unless aider's last words are an API client's error."""
+        parsed = parse_plain(completed)
+        if parsed.fault is not None:
+            return parsed
+        given_up = faults.client_fault(faults.tail(completed.stdout, GIVEN_UP_LINES))
+        if given_up is None:
+            return parsed
+        return dataclasses.replace(parsed, ok=False, fault=given_up)

@@ -1,9 +1,18 @@
 """Telling an agent that could not work from an agent whose work failed.
 
-One table of patterns, matched against the error text an agent CLI printed
-(Claude's JSON ``result``, Codex's and Gemini's error messages, stderr).
-Backends only consult it once the call itself failed, so a successful run
-that merely mentions "rate limit" in its answer is never a fault.
+Backends only consult this once the call itself failed (a non-zero exit,
+Claude's ``is_error``, a Codex ``turn.failed``, a Gemini ``error``), so a
+successful run that merely mentions "rate limit" in its answer is never a
+fault.  They read the agent's structured result first: its exit status
+(Gemini's 41 is an authentication failure), its JSON error fields (Claude's
+``api_error_status``, Gemini's ``error.code`` and ``error.type``) and the
+HTTP status its error names.  Only then :func:`classify` reads the error
+text: first an HTTP status in the forms API clients print it (``API Error:
+529``, ``last status: 429``, ``Error code: 401``), then the
+exception names of the API clients (``litellm.RateLimitError``), then a
+few fixed phrases.  Every pattern is anchored on word boundaries and on the
+words around a status, so a compiler's "call of overloaded function", a
+``ModuleNotFoundError`` or "401 tests passed" in a work log is never a fault.
 """
 
 from __future__ import annotations
@@ -12,40 +21,63 @@ import re
 
 from loopd.agents.model import Fault
 
+# An HTTP status as API clients and agent CLIs print it (Claude's "API Error:
+# 529", Codex's "unexpected status 401" and "last status: 429", Gemini's "got
+# status: 429", the SDKs' "Error code: 401"), never a bare number nor the
+# product's own "status code 500" or "HTTP/1.1 503" in a work log.
+_STATUS = re.compile(
+    r"(?i)(?:\bAPI Error\b|\b(?:last|unexpected|got) status\b|\bError code\b)\W{0,3}([45]\d\d)\b"
+)
+
+# The exception classes of the API clients agents use (Python's openai,
+# anthropic and litellm; Node's SDKs print the same names with the module).
+_CLIENT_ERROR = re.compile(r"\b(?:litellm|openai|anthropic)(?:\.\w+)*\.(\w+Error|Timeout)\b")
+CLIENT_ERRORS: dict[str, Fault] = {
+    "AuthenticationError": Fault.NOT_LOGGED_IN,
+    "PermissionDeniedError": Fault.NOT_LOGGED_IN,
+    "RateLimitError": Fault.RATE_LIMITED,
+    "APIConnectionError": Fault.API_UNREACHABLE,
+    "APITimeoutError": Fault.API_UNREACHABLE,
+    "Timeout": Fault.API_UNREACHABLE,
+    "InternalServerError": Fault.API_UNREACHABLE,
+    "ServiceUnavailableError": Fault.API_UNREACHABLE,
+    "OverloadedError": Fault.OVERLOADED,
+}
+
 # First match wins: a usage limit message also says "limit", a refusal as
 # root also comes with exit code 1.
 PATTERNS: tuple[tuple[Fault, re.Pattern[str]], ...] = (
     (
         Fault.REFUSED_OPTION,
-        re.compile(r"cannot be used with root/sudo privileges", re.I),
+        re.compile(r"\bcannot be used with root/sudo privileges\b", re.I),
     ),
     (
         Fault.USAGE_LIMIT,
         re.compile(
-            r"usage limit|limit reached\b.*\bresets?\b|hit your limit|"
-            r"credit balance is too low|insufficient_quota|quota exceeded",
+            r"\busage limit\b|\blimit reached\b.*\bresets?\b|\bhit your limit\b|"
+            r"\bcredit balance is too low\b|\binsufficient_quota\b|\bquota exceeded\b",
             re.I,
         ),
     ),
     (
         Fault.OVERLOADED,
         # Not the bare word: "call of overloaded 'f(int)'" is a compiler's, not the API's.
-        re.compile(r"overloaded_error|(api error|status|code)\W{0,3}529\b", re.I),
+        re.compile(r"\boverloaded_error\b", re.I),
     ),
     (
         Fault.RATE_LIMITED,
+        # "rate_limit_error" and "Rate limit reached", not test_rate_limit_middleware.
         re.compile(
-            r"rate[ _-]?limit|too many requests|(api error|status|code)\W{0,3}429|"
-            r"resource_exhausted",
+            r"\brate[ _-]?limit(?:ed|_error)?\b|\btoo many requests\b|\bresource_exhausted\b",
             re.I,
         ),
     ),
     (
         Fault.NOT_LOGGED_IN,
         re.compile(
-            r"invalid api key|not logged in|please run /login|missing api key|"
-            r"authentication_error|could not resolve authentication|oauth token has expired|"
-            r"AuthenticationError|please set an auth method|(api error|status|code)\W{0,3}401",
+            r"\binvalid api key\b|\bnot logged in\b|\bplease run /login\b|\bmissing api key\b|"
+            r"\bauthentication_error\b|\bcould not resolve authentication\b|"
+            r"\boauth token has expired\b|\bplease set an auth method\b",
             re.I,
         ),
     ),
@@ -53,9 +85,8 @@ PATTERNS: tuple[tuple[Fault, re.Pattern[str]], ...] = (
         Fault.API_UNREACHABLE,
         re.compile(
             # Node's error codes are upper case words: "FileNotFoundError" must not match.
-            r"connection error|(?-i:\b(ECONNREFUSED|ECONNRESET|ENOTFOUND|ETIMEDOUT|EAI_AGAIN)\b)|"
-            r"fetch failed|APIConnectionError|stream disconnected|"
-            r"(api error|status|code)\W{0,3}5\d\d\b",
+            r"(?-i:\b(?:ECONNREFUSED|ECONNRESET|ENOTFOUND|ETIMEDOUT|EAI_AGAIN)\b)|"
+            r"\bAPI Error\W{0,3}Connection error\b|\bstream disconnected\b",
             re.I,
         ),
     ),
@@ -120,11 +151,26 @@ def from_status(status: object) -> Fault | None:
 
 
 def classify(*texts: str) -> Fault | None:
-    """The infrastructure fault these error texts describe, if any."""
+    """The infrastructure fault these error texts describe, if any (see the module doc)."""
     joined = "\n".join(texts)
+    for found in _STATUS.finditer(joined):
+        fault = from_status(int(found.group(1)))
+        if fault is not None:
+            return fault
+    fault = client_fault(joined)
+    if fault is not None:
+        return fault
     for fault, pattern in PATTERNS:
         if pattern.search(joined):
             return fault
+    return None
+
+
+def client_fault(text: str) -> Fault | None:
+    """The fault an API client's exception name in ``text`` means (``litellm.RateLimitError``)."""
+    for found in _CLIENT_ERROR.finditer(text):
+        if found.group(1) in CLIENT_ERRORS:
+            return CLIENT_ERRORS[found.group(1)]
     return None
 
 

@@ -149,11 +149,17 @@ class Timeouts:
 
 @dataclass(frozen=True)
 class Retries:
-    """Retries of an agent call after a transient fault (overloaded, rate limit, 5xx, network)."""
+    """Retries of an agent call after a transient fault (overloaded, rate limit, 5xx, network),
+    and of a test runner's call that ended without a verdict."""
 
     attempts: int = setting(3, "Retries before the loop stops with the fault.")
     backoff: tuple[float, ...] = setting(
         (5.0, 10.0, 20.0), "Seconds to wait before each retry; the last one repeats."
+    )
+    verdictless: int = setting(
+        1,
+        "Retries of a test-runner agent call that ended without a verdict (killed at its"
+        " timeout, crashed, no RESULT line) before the test is marked [U].",
     )
 
     def delay(self, retry: int) -> float:

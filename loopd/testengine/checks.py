@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import signal
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -30,11 +31,12 @@ from loopd.prompting.context import HowRan
 from loopd.redact import Redactor
 from loopd.testengine import junit
 from loopd.testengine.evidence import Observation
-from loopd.testengine.protocol import BLOCKED_FIXABLE, FAIL, PASS, parse_report
+from loopd.testengine.protocol import BLOCKED_FIXABLE, FAIL, NO_VERDICT, PASS, parse_report
 
 # bash: 126 found but not executable, 127 not found: the check cannot run at all.
 CANNOT_RUN = frozenset({126, 127})
-NO_RESULT_NOTE = "[loopd: the test runner's answer has no RESULT line, so this counts as FAIL]"
+# A shell reports a child killed by signal N as exit 128+N.
+SHELL_SIGNAL = 128
 
 
 @dataclass(frozen=True)
@@ -140,24 +142,67 @@ def _command_verdict(done: proc.Completed) -> str:
 
 
 def observe_agent(check: Check, result: AgentResult, redact: Redactor) -> Observation:
-    """The observation in a test-runner agent's answer (RESULT / EVIDENCE / REPRO)."""
+    """The observation in a test-runner agent's answer (RESULT / EVIDENCE / REPRO).
+
+    Its verdict is :data:`NO_VERDICT` when the call ended without one (see
+    :func:`no_verdict`); the reason is then its one evidence line.
+    """
     answer = result.text or result.output
     report = parse_report(answer)
     log = answer + (f"\n--- stderr ---\n{result.stderr}" if result.stderr.strip() else "")
-    if not report.found:
-        log = f"{NO_RESULT_NOTE}\n{log}"
+    missing = no_verdict(result, found=report.found)
+    if missing:
+        log = f"[loopd: no verdict: {missing}]\n{log}"
     return Observation(
         test_id=check.item.id,
-        verdict=FAIL if result.timed_out and report.verdict == PASS else report.verdict,
+        verdict=NO_VERDICT if missing else report.verdict,
         how="agent",
         command=None,
         exit_code=result.returncode,
         timed_out=result.timed_out,
         duration=result.duration,
-        lines=redact.lines(report.evidence),
+        lines=(missing,) if missing else redact.lines(report.evidence),
         output=redact(log),
-        repro=redact(report.repro) if report.repro else None,
+        repro=None if missing or not report.repro else redact(report.repro),
     )
+
+
+def no_verdict(result: AgentResult, *, found: bool) -> str | None:
+    """Why a test-runner call gave no verdict; None when it gave one.
+
+    A verdict is a RESULT line in the answer of a call that ended by itself.
+    A call killed at its timeout or by a signal did not finish: whatever it
+    printed before is not its conclusion (it may have been about to correct
+    itself), so even a RESULT line in it does not count.
+    """
+    if result.timed_out:
+        return f"killed at its timeout after {result.duration:.0f} s"
+    died = _signal_name(result.returncode)
+    if died:
+        return f"crashed: ended by {died}"
+    if found:
+        return None
+    if not (result.text or result.output).strip():
+        code = "no exit code" if result.returncode is None else f"exit {result.returncode}"
+        return f"ended with no answer ({code})"
+    return "no RESULT line in its answer"
+
+
+def _signal_name(code: int | None) -> str | None:
+    """The signal that ended a process: a negative return code, or a shell's 128+N."""
+    if code is None:
+        return None
+    if code < 0:
+        number = -code
+    elif SHELL_SIGNAL < code < SHELL_SIGNAL + 32:
+        number = code - SHELL_SIGNAL
+    else:
+        return None
+    try:
+        name = signal.Signals(number).name
+    except ValueError:
+        name = f"signal {number}"
+    return name if code < 0 else f"{name} (exit {code})"
 
 
 def run_all(

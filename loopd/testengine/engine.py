@@ -6,7 +6,7 @@ import os
 import random
 from pathlib import Path
 
-from loopd.engine.context import Context
+from loopd.engine.context import Context, StopLoop
 from loopd.engine.ports import IterationOutcome, SweepOutcome
 from loopd.gitseam import GitSeam
 from loopd.redact import Redactor
@@ -70,8 +70,10 @@ class EvidenceTestEngine:
         """One round (see :mod:`loopd.testengine.rounds`), then any regression it calls for."""
         session = self.session(ctx)
         current, ending = rounds.run_round(session)
+        _halt(session)
         if ending != "stop":
             self._after_round(session)
+            _halt(session)
         return rounds.outcome(current, ending)
 
     def _after_round(self, session: Session) -> None:
@@ -105,5 +107,14 @@ class EvidenceTestEngine:
             message = (
                 f"{trigger} regression check: {len(report.checked)} checked, {found} regressed"
             )
+            if report.no_verdict:
+                message += f", {len(report.no_verdict)} without a verdict"
             session.ctx.commit("regression", message)
+        _halt(session)
         return report
+
+
+def _halt(session: Session) -> None:
+    """Stop the loop when test runners gave no verdict on tests in a row (already committed)."""
+    if session.halt:
+        raise StopLoop(session.halt)

@@ -98,6 +98,12 @@ def block(ctx: Context, test_id: str) -> int:
     return count
 
 
+def for_human(ctx: Context, test_id: str) -> None:
+    """Mark the test and its open tasks ``[U]``: a person looks before anything runs it again."""
+    ctx.edit_tests(lambda c: c.set_status(test_id, Status.USER))
+    _close_tasks(ctx, test_id, Status.USER)
+
+
 def open_task(ctx: Context, task: str, text: str, details: tuple[str, ...] = ()) -> bool:
     """Append ``task`` to the plan, or make it pending again; True when it was not open."""
     opened: list[bool] = []

@@ -22,7 +22,9 @@ something only outsiders can provide: loop-v2's words (``api key``,
 ``credential``, ``oauth``, ``token``, ``login``, ``auth``) or loopd's (a paid or
 third-party service, an account, a human, a device, ...); otherwise fixable.
 
-No RESULT line is a FAIL whose evidence is the output itself, never a guess.
+No RESULT line is no verdict (:data:`NO_VERDICT`): never a FAIL of the
+product and never a guess.  What else leaves a call without a verdict (a
+timeout, a signal) is decided by :func:`loopd.testengine.checks.observe_agent`.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ FAIL = "FAIL"
 BLOCKED_EXTERNAL = "BLOCKED_EXTERNAL"
 BLOCKED_FIXABLE = "BLOCKED_FIXABLE"
 VERDICTS = (PASS, FAIL, BLOCKED_EXTERNAL, BLOCKED_FIXABLE)
+# Not a verdict: what a test-runner call that ended without one is recorded as.
+NO_VERDICT = "NO_VERDICT"
 
 # What may stand before a keyword on its line: markdown, list bullets and numbers, table bars.
 _LEAD = r"^[ \t>#*_`~|+-]*(?:\d+[.)][ \t]*)?[*_`~]*"
@@ -74,7 +78,7 @@ def parse_report(text: str) -> Report:
     repro = _repro(text)
     results = _RESULT.findall(text)
     if not results:
-        return Report(FAIL, evidence, repro, found=False)
+        return Report(NO_VERDICT, evidence, repro, found=False)
     return Report(_verdict(results[-1], text, evidence), evidence, repro, found=True)
 
 

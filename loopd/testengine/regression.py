@@ -13,8 +13,9 @@ call an agent.  ``policy.agent_regression`` is loop-v2's way: every
 passing test through the agent (a random SPOT_CHECK_COUNT on ``spot``).
 
 A regression puts the test back to ``[ ]`` with its attempts reset, opens
-REG-<test> with the one-line evidence, and is logged.  Each check appends
-one entry to REGRESSION_LOG.md in the sprint directory.
+REG-<test> with the one-line evidence, and is logged.  An agent re-check
+that ended without a verdict is no regression (see :mod:`noverdict`).  Each
+check appends one entry to REGRESSION_LOG.md in the sprint directory.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from loopd.events import read_events
 from loopd.testengine import outcomes
 from loopd.testengine.checks import Check, plan_check
 from loopd.testengine.evidence import EvidenceRecord, Observation
+from loopd.testengine.protocol import NO_VERDICT
 from loopd.testengine.session import Session
 
 TRIGGERS = ("interval", "spot", "completion", "manual", "watch")
@@ -54,6 +56,8 @@ class SweepReport:
     checked: tuple[tuple[Check, Observation], ...]
     unchecked: tuple[str, ...]
     regressions: tuple[Regression, ...] = field(default_factory=tuple)
+    # What became of each checked test whose agent gave no verdict (not a regression).
+    no_verdict: tuple[str, ...] = field(default_factory=tuple)
 
     def kinds(self) -> Counter[str]:
         """Checked tests by how they ran: cmd, e2e, repro, agent."""
@@ -106,6 +110,8 @@ def sweep(session: Session, trigger: str) -> SweepReport:
     observed = session.observe(chosen, role="regression", attempts={}) if chosen else []
     regressions = []
     for check, observation in zip(chosen, observed, strict=True):
+        if observation.verdict == NO_VERDICT:
+            continue  # not a regression: noverdict marked it [U], or the loop stops
         if observation.passed:
             session.log(observation, trigger)
             session.learn(check, observation)
@@ -118,6 +124,9 @@ def sweep(session: Session, trigger: str) -> SweepReport:
         checked=tuple(zip(chosen, observed, strict=True)),
         unchecked=tuple(unchecked),
         regressions=tuple(regressions),
+        no_verdict=tuple(
+            session.verdictless[o.test_id] for o in observed if o.verdict == NO_VERDICT
+        ),
     )
     if chosen:
         append_log(ctx, report)
@@ -158,6 +167,8 @@ def log_entry(report: SweepReport) -> str:
     ]
     if report.unchecked:
         lines.append(f"- Not checked (agent-only, not sampled): {', '.join(report.unchecked)}")
+    if report.no_verdict:
+        lines.append(f"- No verdict (not a regression): {'; '.join(report.no_verdict)}")
     if not report.regressions:
         lines.append("- Regressions: none")
     else:

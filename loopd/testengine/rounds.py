@@ -8,7 +8,9 @@ re-test is its next attempt's check.  The other failing command tests are
 re-checked too (a fix often mends more than its own cluster), without
 spending an attempt of theirs.  Failures are regrouped and fixed again until
 every test of the round passed or is blocked.  With ``policy.fixer_per_test``
-a round is loop-v2's iteration: one test, its own fixer.
+a round is loop-v2's iteration: one test, its own fixer.  An agent check
+that ended without a verdict is no failure (see :mod:`noverdict`): it gets
+no attempt and no fixer.
 
 Commits: after the first checks (and before every fix, so a fix's diff stat
 is its own) and after every fix's re-test, with messages like
@@ -26,6 +28,7 @@ from loopd.testengine import outcomes
 from loopd.testengine.checks import Check, plan_check
 from loopd.testengine.fixer import Cluster, clusters, fix
 from loopd.testengine.outcomes import Failure
+from loopd.testengine.protocol import NO_VERDICT
 from loopd.testengine.session import Session
 
 MESSAGE_PHRASES = 4
@@ -41,6 +44,7 @@ class Round:
     new_tasks: list[str] = field(default_factory=list)
     passed: list[str] = field(default_factory=list)
     blocked: list[str] = field(default_factory=list)
+    no_verdict: list[str] = field(default_factory=list)
     checked: set[str] = field(default_factory=set)
     fixes: int = 0
     first: tuple[str, str] | None = None
@@ -55,6 +59,11 @@ class Round:
         failing: list[Failure] = []
         for check, observation in zip(checks, observed, strict=True):
             self.first = self.first or (check.item.id, observation.verdict)
+            if observation.verdict == NO_VERDICT:
+                # Not a failure: noverdict marked it [U] (or the loop stops); no attempt, no fix.
+                self.phrases.append(self.session.verdictless[check.item.id])
+                self.no_verdict.append(check.item.id)
+                continue
             if observation.passed:
                 self._passed(check, after_fix)
                 self.session.log(observation, "retest" if after_fix else "test")
@@ -99,6 +108,8 @@ class Round:
         parts.append(f"{len(self.passed)} passed")
         if self.blocked:
             parts.append(f"blocked: {', '.join(self.blocked)}")
+        if self.no_verdict:
+            parts.append(f"no verdict: {', '.join(self.no_verdict)}")
         return "test round: " + ", ".join(parts)
 
     def commit(self) -> None:
@@ -183,7 +194,7 @@ def run_round(session: Session) -> tuple[Round, str]:
     ctx.update(ctx.state.evolve(working_on=chosen[0].item.id))
     failing = current.check(chosen)
     per_test = ctx.config.policy.fixer_per_test
-    while failing and not current.stopped:
+    while failing and not current.stopped and not session.halt:
         failing = current.fix_cluster(clusters(failing, per_test=per_test)[0], failing)
     current.commit()
     return current, "stop" if current.stopped else "continue"

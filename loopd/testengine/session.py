@@ -1,23 +1,25 @@
 """What one engine call works with: the context plus redaction, run files, git and randomness.
 
 A :class:`Session` observes checks (commands in parallel, agents through the
-context), stores the evidence of failed ones, records every result in the
-events log, and learns REPRO commands from test-runner agents.
+context, asked again when they give no verdict: see
+:mod:`loopd.testengine.noverdict`), stores the evidence of failed ones,
+records every result in the events log, and learns REPRO commands from
+test-runner agents.
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from loopd.config.exported import process_environ
 from loopd.engine.context import Context
-from loopd.prompting import as_test
 from loopd.redact import Redactor
+from loopd.testengine import noverdict
 from loopd.testengine.changes import Changes
-from loopd.testengine.checks import Check, CommandRunner, observe_agent, plan_check, run_all
+from loopd.testengine.checks import Check, CommandRunner, plan_check, run_all
 from loopd.testengine.evidence import EvidenceRecord, Observation, RunFiles
 
 
@@ -30,6 +32,11 @@ class Session:
     files: RunFiles
     changes: Changes
     rng: random.Random
+    # Set when test runners gave no verdict on too many tests in a row: the
+    # loop stops with this line once the round or sweep has committed.
+    halt: str | None = None
+    # Test id -> what happened to it, for each agent check that ended without a verdict.
+    verdictless: dict[str, str] = field(default_factory=dict)
 
     @property
     def repo(self) -> Path:
@@ -60,14 +67,8 @@ class Session:
 
         def agent(check: Check) -> Observation:
             self.ctx.update(self.ctx.state.evolve(working_on=check.item.id))
-            result = self.ctx.ask(
-                "test-runner",
-                role=role,
-                test_id=check.item.id,
-                attempt=attempts.get(check.item.id),
-                test=as_test(check.item),
-            )
-            return observe_agent(check, result, self.redact)
+            attempt = attempts.get(check.item.id)
+            return noverdict.ask(self, check, role=role, attempt=attempt)
 
         parallelism = self.ctx.config.limits.regression_parallelism
         return run_all(checks, self.commands(timeout), agent, parallelism)

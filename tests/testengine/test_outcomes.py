@@ -84,20 +84,20 @@ def agent_project(repo: Path, sprint_dir: Path, answer: str) -> Project:
     return project
 
 
-def test_an_agent_answer_without_result_is_a_fail_with_its_output_as_evidence(
+def test_an_agent_answer_without_result_is_no_verdict_with_its_output_as_evidence(
     repo: Path, sprint_dir: Path
 ) -> None:
     project = agent_project(repo, sprint_dir, "Checkout page crashed with TypeError: x is null")
-    config = config_for(project, limits__max_test_fix_attempts=1)
+    config = config_for(project, retries__verdictless=0)
 
     EvidenceTestEngine().iteration(context(project, config))
 
     (record,) = evidence_files(project)
-    assert record["verdict"] == "FAIL" and record["how"] == "agent"
-    assert "no RESULT line" in str(record["output"])
-    assert record["signature"] == "TypeError: x is null"
+    assert record["verdict"] == "NO_VERDICT" and record["how"] == "agent"
+    assert "no verdict: no RESULT line in its answer" in str(record["output"])
     log = (project.repo / str(record["log_path"])).read_text()
     assert "Checkout page crashed" in log
+    assert project.status("BT-001") is Status.USER  # for a person, not FAIL nor [B]
 
 
 @pytest.mark.parametrize(

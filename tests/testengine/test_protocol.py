@@ -20,9 +20,9 @@ def test_a_full_report_is_read() -> None:
     assert report.repro == "curl -sf localhost:8000/api/users"
 
 
-def test_no_result_line_is_a_fail_not_a_guess() -> None:
+def test_no_result_line_is_no_verdict_not_a_guess() -> None:
     report = parse_report("Everything looks great, it passes!")
-    assert (report.verdict, report.found) == ("FAIL", False)
+    assert (report.verdict, report.found) == ("NO_VERDICT", False)
 
 
 def test_the_last_result_line_wins_and_markdown_decoration_is_read() -> None:
