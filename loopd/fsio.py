@@ -21,6 +21,7 @@ from pathlib import Path
 
 import filelock
 
+from loopd import crashpoint
 from loopd.errors import LoopdError
 
 DEFAULT_LOCK_TIMEOUT = 30.0
@@ -102,6 +103,7 @@ def atomic_write(path: Path, text: str) -> None:
             Path(tmp).unlink()
         raise
     _fsync_dir(path.parent)
+    crashpoint.reached(f"write:{path.name}")
 
 
 def _keep_mode(original: Path, tmp: Path) -> None:

@@ -10,6 +10,32 @@ answered from the checkpoint (``ask``) and its snapshots back
 
 Budgets are per run (this process): a loop stopped by one starts afresh
 when it is started again; the sprint's totals stay in the state.
+
+The exactly-once invariant.  A ``kill -9`` right after any durable write
+(every one is named: :mod:`loopd.crashpoint`) followed by ``loopd run``
+ends the sprint exactly as an uncrashed run does: the same exit code,
+plans, state, commits and agent calls; no agent call, commit or archive
+twice.  It holds because every effect is one of:
+
+- a single atomic write (``update``, one checklist ``edit_*``): done or not;
+- a transition: saves the next state and clears the step's checkpoint in one
+  write (:mod:`loopd.engine.machine`); the step re-runs until it is saved;
+- a decision or snapshot the step re-runs from (``remember``) and an agent
+  call (``ask``): recorded in the step's checkpoint in the same write as
+  what they count, answered from it when the step re-runs;
+- a multi-write effect (a test passed, failed to blocked, regressed; its
+  marker, tasks, state): an *intent* (:mod:`loopd.engine.intents`) saved
+  before its writes, applied idempotently, rolled forward before the step
+  re-runs, and found done by the re-run;
+- the loop's end (archive, last commit, the end's record): its intent is
+  ``end-intent.json`` (:func:`loopd.engine.steps.completion.end`), finished
+  by the next run instead of starting the sprint over;
+- a commit: of what changed since the last one, so repeating it after a kill
+  commits nothing.
+
+A step re-run after a kill therefore decides on what the killed run
+recorded (its checkpoint and intents), never on counts it had already
+changed: counts are set from recorded decisions, never incremented again.
 """
 
 from __future__ import annotations
@@ -22,7 +48,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from loopd import fsio
+from loopd import crashpoint, fsio
 from loopd.agents import AgentRequest, AgentResult
 from loopd.checklist import Checklist, DocKind, edit
 from loopd.clock import Clock
@@ -287,11 +313,37 @@ class Context:
         preamble = self.config.tests.test_runner_preamble
         return PromptContext.for_sprint(self.sprint, limits=limits, preamble=preamble, **fields)
 
-    def commit(self, step: str, message: str) -> str | None:
-        """Commit everything changed, as ``loopd(<step>): <message>``, when commits are on."""
+    def commit(self, step: str, message: str, *, once: bool = True) -> str | None:
+        """Commit everything changed, as ``loopd(<step>): <message>``, when commits are on.
+
+        ``once``: an intent in the step's checkpoint, keyed by the message, so
+        the step re-run after a kill does not commit it again (HEAD moved since
+        the intent: it was made).  The loop's end has its own intent and
+        passes False.
+        """
         if not self.config.git.commit:
             return None
-        done = self.git.auto_commit(f"loopd({step}): {message}")
+        full = f"loopd({step}): {message}"
+        if not once:
+            return self._commit(full)
+        key = f"{checkpoint.COMMIT}{full}"  # a step commits a message once
+        recorded = checkpoint.entries(self.state).get(key)
+        head = self.git.head()
+        made = isinstance(recorded, Mapping) and (
+            recorded.get("done") or recorded.get("head") != head
+        )
+        if made:
+            return head
+        intent = {"message": full, "head": head, "done": False}
+        self.update(checkpoint.with_entries(self.state, {key: intent}))
+        sha = self._commit(full)
+        self.update(checkpoint.with_entries(self.state, {key: {**intent, "done": True}}))
+        return sha
+
+    def _commit(self, message: str) -> str | None:
+        done = self.git.auto_commit(message)
+        if done is not None:
+            crashpoint.reached("commit")
         return None if done is None else done.sha  # the git seam records the commit event
 
     def note(self, message: str, **fields: Any) -> None:
