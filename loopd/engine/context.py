@@ -40,10 +40,11 @@ changed: counts are set from recorded decisions, never incremented again.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -56,7 +57,7 @@ from loopd.config import Config
 from loopd.engine import checkpoint
 from loopd.engine.ports import Agents, Git, Services, ServiceSnapshot, TestEngine
 from loopd.errors import LoopdError
-from loopd.events import EventLog
+from loopd.events import AGENT_EVENT, EventLog
 from loopd.prompting import ROLE_FOR_PROMPT, PromptContext, render_prompt
 from loopd.sprint import Sprint
 from loopd.state import LoopState, save_state
@@ -300,12 +301,14 @@ class Context:
         for warning in set(rendered.warnings) - self._warned:
             self._warned.add(warning)
             self.note(f"warning: {warning}", prompt=prompt)
-        result = self.agents.call(dataclasses.replace(request, prompt=rendered.text))
-        spent = self.state.bump("agent_calls").add_cost(result.cost_usd or 0.0)
-        # A call that differs from the recorded one: the rest of the record is stale.
-        stale = _later_asks(entries, self._asks) if recorded else []
-        entry = checkpoint.record(request, result, self.sprint.repo)
-        self.update(checkpoint.with_entries(spent, {key: entry}, dropped=stale))
+        with _agent_events_held(self.agents) as held:
+            result = self.agents.call(dataclasses.replace(request, prompt=rendered.text))
+            spent = self.state.bump("agent_calls").add_cost(result.cost_usd or 0.0)
+            # A call that differs from the recorded one: the rest of the record is stale.
+            stale = _later_asks(entries, self._asks) if recorded else []
+            entry = checkpoint.record(request, result, self.sprint.repo)
+            self.update(checkpoint.with_entries(spent, {key: entry}, dropped=stale))
+        held.flush()
         return result
 
     def prompt_context(self, **fields: Any) -> PromptContext:
@@ -369,3 +372,49 @@ def _later_asks(entries: Mapping[str, Any], index: int) -> list[str]:
     """Checkpointed calls from number ``index`` on."""
     numbers = {k: k.removeprefix(checkpoint.ASK) for k in entries if k.startswith(checkpoint.ASK)}
     return [k for k, n in numbers.items() if n.isdigit() and int(n) >= index]
+
+
+class _HeldAgentEvents(EventLog):
+    """The runner's event log during one call: its ``agent`` line waits for the checkpoint.
+
+    The line is a durable write; before the call's checkpoint, a kill after it
+    would leave a call the log says finished and the re-run asks again.
+    """
+
+    def __init__(self, log: EventLog) -> None:
+        super().__init__(log.path, log._clock)
+        self.held: list[tuple[str, dict[str, Any]]] = []
+
+    def append(self, kind: str, /, **fields: Any) -> dict[str, Any]:
+        if kind != AGENT_EVENT:
+            return super().append(kind, **fields)
+        self.held.append((kind, fields))
+        return {"type": kind, **fields}
+
+    def flush(self) -> None:
+        held, self.held = self.held, []
+        for kind, fields in held:
+            super().append(kind, **fields)
+
+
+@contextlib.contextmanager
+def _agent_events_held(agents: Agents) -> Iterator[_HeldAgentEvents | _NoHold]:
+    """Hold the runner's ``agent`` event lines until the block ends (also when it raises)."""
+    log = getattr(agents, "events", None)
+    if not isinstance(log, EventLog):
+        yield _NoHold()
+        return
+    held = _HeldAgentEvents(log)
+    agents.events = held  # type: ignore[attr-defined]
+    try:
+        yield held
+    except BaseException:
+        held.flush()  # a call that raised is not checkpointed: its line goes out now
+        raise
+    finally:
+        agents.events = log  # type: ignore[attr-defined]
+
+
+class _NoHold:
+    def flush(self) -> None:
+        return None

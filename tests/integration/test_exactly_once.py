@@ -71,14 +71,27 @@ def test_a_kill_in_the_final_sweep_after_it_reset_a_regressed_test_still_goes_ba
     _same(got, expected)
 
 
+@pytest.fixture(scope="module")
+def greeter_run(tmp_path_factory: pytest.TempPathFactory) -> End:
+    end, _ = killpoints.write_points(tmp_path_factory.mktemp("greeter") / "clean", "greeter")
+    return end
+
+
 def test_a_kill_between_archiving_the_state_and_the_last_commit_finishes_the_end(
-    tmp_path: Path,
+    tmp_path: Path, greeter_run: End
 ) -> None:
-    expected, _ = killpoints.write_points(tmp_path / "clean", "greeter")
     got = killpoints.killed_at(tmp_path / "killed", "greeter", "unlink:LOOP_STATE.md")
-    _same(got, expected)  # no sprint run again: no extra calls, no duplicate commits
+    _same(got, greeter_run)  # no sprint run again: no extra calls, no duplicate commits
     archive = tmp_path / "killed" / ".loopd" / "s1" / "archive"
     assert len(list(archive.glob("LOOP_STATE-*.md"))) == 1
+
+
+def test_a_kill_after_an_agent_call_is_logged_does_not_make_the_call_again(
+    tmp_path: Path, greeter_run: End
+) -> None:
+    # The events line of the third call (the plan's CRAAP gate): its checkpoint is saved first.
+    got = killpoints.killed_at(tmp_path / "killed", "greeter", "event:agent:3")
+    _same(got, greeter_run)
 
 
 def test_a_kill_between_a_failed_test_and_its_fix_does_not_count_the_attempt_twice(
