@@ -7,12 +7,13 @@ plan, state, commits, agent calls -- with an uncrashed run of the same
 scenario.  The points are found in the uncrashed run's trace of its writes,
 so they stay right as the code moves.
 
-The first tests are the four kill points issue 13 found wrong; the last
-kills at every write point of two whole scenarios (the greeter sprint, and
-the wordcount sprint whose final sweep finds a regression).  That one takes
-a full run per write point (about 300 of them): it runs with
-``LOOPD_KILL_EVERY_WRITE=1`` (``pytest -m kill_every_write``), the fast
-points above run always.
+The first tests are the kill points issue 13 found wrong (and the agent
+call's events line); they run always (about 100 s on a busy 2-core machine).
+The last kills at every write point of two whole scenarios (the greeter
+sprint, about 330 writes, and the wordcount sprint whose final sweep finds a
+regression, about 230): a full run per point, 35 to 70 minutes each on that
+machine, so it runs only with ``LOOPD_KILL_EVERY_WRITE=1``
+(``pytest -m kill_every_write``).
 """
 
 from __future__ import annotations
