@@ -8,11 +8,12 @@ scenario.  The points are found in the uncrashed run's trace of its writes,
 so they stay right as the code moves.
 
 The first tests are the kill points issue 13 found wrong (and the agent
-call's events line); they run always (about 100 s on a busy 2-core machine).
+call's events line); they run always (40 s; 100 s on a 2-core machine shared
+with other work).
 The last kills at every write point of two whole scenarios (the greeter
 sprint, about 330 writes, and the wordcount sprint whose final sweep finds a
-regression, about 230): a full run per point, 35 to 70 minutes each on that
-machine, so it runs only with ``LOOPD_KILL_EVERY_WRITE=1``
+regression, about 230): a full run per point, about 40 and 15 minutes (twice
+that on the shared machine), so it runs only with ``LOOPD_KILL_EVERY_WRITE=1``
 (``pytest -m kill_every_write``).
 """
 
