@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from loopd import crashpoint
 from loopd.clock import Clock, SystemClock
 from loopd.errors import LoopdError
 
@@ -40,6 +41,7 @@ class EventLog:
         event = {"time": self._clock.now().isoformat(), "type": kind, **fields}
         line = json.dumps(event, ensure_ascii=False, default=str, separators=(",", ":"))
         self._write_line(line.encode("utf-8") + b"\n")
+        crashpoint.reached(f"event:{kind}")
         return event
 
     def _write_line(self, data: bytes) -> None:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import filelock
 
+from loopd import crashpoint
 from loopd.errors import LoopdError
 
 DEFAULT_LOCK_TIMEOUT = 30.0
@@ -141,6 +142,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             Path(tmp).unlink()
         raise
     _fsync_dir(path.parent)
+    crashpoint.reached(f"write:{path.name}")
 
 
 def _keep_mode(original: Path, tmp: Path) -> None:

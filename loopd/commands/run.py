@@ -146,6 +146,10 @@ def _stopped(ctx: Context, reporter: progress.Reporter) -> bool:
 
 def _run_once(ctx: Context, reporter: progress.Reporter, reload: _Reloader) -> int:
     """One run of the loop; the services it started are stopped when it ends."""
+    ended = completion.resume_end(ctx)  # a killed run's end, finished rather than run again
+    if ended is not None:
+        reporter.note(f"loop ended: exit {ended}")
+        return ended
     ending.clear(ctx.sprint)  # from here on, the last end is not how the sprint stands
     try:
         return _drive(ctx, reporter, reload)
@@ -227,16 +231,9 @@ def _drive(ctx: Context, reporter: progress.Reporter, reload: _Reloader) -> int:
         reporter.note(f"stopped: {ctx.state.stop_reason}")
         return EXIT_STOPPED
     code = ctx.state.exit_code if ctx.state.exit_code is not None else EXIT_STOPPED
-    archived = completion.archive_state(ctx) if code == 0 else None
-    if archived is None:
-        # Reported: the next run starts a new pass (the exit code stays for status).
-        # Killed before this, the next run reports this end instead.
-        ctx.update(ctx.state.evolve(step=None))
-    # The branch ends clean: the final state (or its removal) is the last commit.
-    moved = "; LOOP_STATE.md archived under .loopd/" if archived else ""
-    ctx.commit("completion", completion.outcome(code) + moved)
-    completion.record_end(ctx, code, archived)
-    ctx.events.append("end", exit_code=code)
+    # One recoverable unit (archive, commit, record): killed before this, the
+    # next run reports this end; killed in it, the next run finishes it.
+    completion.end(ctx, code, spec.final)
     reporter.note(f"loop ended: exit {code}")
     return code
 

@@ -24,6 +24,7 @@ from loopd.state import LoopState
 
 KEY = "checkpoint"
 ASK = "ask."
+COMMIT = "commit."
 _REQUEST_FIELDS = ("prompt", "role", "task", "test", "attempt", "vrc")
 
 

@@ -10,19 +10,46 @@ answered from the checkpoint (``ask``) and its snapshots back
 
 Budgets are per run (this process): a loop stopped by one starts afresh
 when it is started again; the sprint's totals stay in the state.
+
+The exactly-once invariant.  A ``kill -9`` right after any durable write
+(every one is named: :mod:`loopd.crashpoint`) followed by ``loopd run``
+ends the sprint exactly as an uncrashed run does: the same exit code,
+plans, state, commits and agent calls; no agent call, commit or archive
+twice.  It holds because every effect is one of:
+
+- a single atomic write (``update``, one checklist ``edit_*``): done or not;
+- a transition: saves the next state and clears the step's checkpoint in one
+  write (:mod:`loopd.engine.machine`); the step re-runs until it is saved;
+- a decision or snapshot the step re-runs from (``remember``) and an agent
+  call (``ask``): recorded in the step's checkpoint in the same write as
+  what they count, answered from it when the step re-runs;
+- a multi-write effect (a test passed, failed to blocked, regressed; its
+  marker, tasks, state): an *intent* (:mod:`loopd.engine.intents`) saved
+  before its writes, applied idempotently, rolled forward before the step
+  re-runs, and found done by the re-run;
+- the loop's end (archive, last commit, the end's record): its intent is
+  ``end-intent.json`` (:func:`loopd.engine.steps.completion.end`), finished
+  by the next run instead of starting the sprint over;
+- a commit: of what changed since the last one, so repeating it after a kill
+  commits nothing.
+
+A step re-run after a kill therefore decides on what the killed run
+recorded (its checkpoint and intents), never on counts it had already
+changed: counts are set from recorded decisions, never incremented again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from loopd import fsio
+from loopd import crashpoint, fsio
 from loopd.agents import AgentRequest, AgentResult
 from loopd.checklist import Checklist, DocKind, edit
 from loopd.clock import Clock
@@ -31,7 +58,7 @@ from loopd.engine import checkpoint
 from loopd.engine.marks import MarkKeeper
 from loopd.engine.ports import Agents, Git, Services, ServiceSnapshot, TestEngine
 from loopd.errors import LoopdError
-from loopd.events import EventLog
+from loopd.events import AGENT_EVENT, EventLog
 from loopd.prompting import ROLE_FOR_PROMPT, PromptContext, render_prompt
 from loopd.sprint import Sprint
 from loopd.state import LoopState, save_state
@@ -293,12 +320,14 @@ class Context:
         for warning in set(rendered.warnings) - self._warned:
             self._warned.add(warning)
             self.note(f"warning: {warning}", prompt=prompt)
-        result = self.agents.call(dataclasses.replace(request, prompt=rendered.text))
-        spent = self.state.bump("agent_calls").add_cost(result.cost_usd or 0.0)
-        # A call that differs from the recorded one: the rest of the record is stale.
-        stale = _later_asks(entries, self._asks) if recorded else []
-        entry = checkpoint.record(request, result, self.sprint.repo)
-        self.update(checkpoint.with_entries(spent, {key: entry}, dropped=stale))
+        with _agent_events_held(self.agents) as held:
+            result = self.agents.call(dataclasses.replace(request, prompt=rendered.text))
+            spent = self.state.bump("agent_calls").add_cost(result.cost_usd or 0.0)
+            # A call that differs from the recorded one: the rest of the record is stale.
+            stale = _later_asks(entries, self._asks) if recorded else []
+            entry = checkpoint.record(request, result, self.sprint.repo)
+            self.update(checkpoint.with_entries(spent, {key: entry}, dropped=stale))
+        held.flush()
         return result
 
     def prompt_context(self, **fields: Any) -> PromptContext:
@@ -306,11 +335,37 @@ class Context:
         preamble = self.config.tests.test_runner_preamble
         return PromptContext.for_sprint(self.sprint, limits=limits, preamble=preamble, **fields)
 
-    def commit(self, step: str, message: str) -> str | None:
-        """Commit everything changed, as ``loopd(<step>): <message>``, when commits are on."""
+    def commit(self, step: str, message: str, *, once: bool = True) -> str | None:
+        """Commit everything changed, as ``loopd(<step>): <message>``, when commits are on.
+
+        ``once``: an intent in the step's checkpoint, keyed by the message, so
+        the step re-run after a kill does not commit it again (HEAD moved since
+        the intent: it was made).  The loop's end has its own intent and
+        passes False.
+        """
         if not self.config.git.commit:
             return None
-        done = self.git.auto_commit(f"loopd({step}): {message}")
+        full = f"loopd({step}): {message}"
+        if not once:
+            return self._commit(full)
+        key = f"{checkpoint.COMMIT}{full}"  # a step commits a message once
+        recorded = checkpoint.entries(self.state).get(key)
+        head = self.git.head()
+        made = isinstance(recorded, Mapping) and (
+            recorded.get("done") or recorded.get("head") != head
+        )
+        if made:
+            return head
+        intent = {"message": full, "head": head, "done": False}
+        self.update(checkpoint.with_entries(self.state, {key: intent}))
+        sha = self._commit(full)
+        self.update(checkpoint.with_entries(self.state, {key: {**intent, "done": True}}))
+        return sha
+
+    def _commit(self, message: str) -> str | None:
+        done = self.git.auto_commit(message)
+        if done is not None:
+            crashpoint.reached("commit")
         return None if done is None else done.sha  # the git seam records the commit event
 
     def note(self, message: str, **fields: Any) -> None:
@@ -336,3 +391,49 @@ def _later_asks(entries: Mapping[str, Any], index: int) -> list[str]:
     """Checkpointed calls from number ``index`` on."""
     numbers = {k: k.removeprefix(checkpoint.ASK) for k in entries if k.startswith(checkpoint.ASK)}
     return [k for k, n in numbers.items() if n.isdigit() and int(n) >= index]
+
+
+class _HeldAgentEvents(EventLog):
+    """The runner's event log during one call: its ``agent`` line waits for the checkpoint.
+
+    The line is a durable write; before the call's checkpoint, a kill after it
+    would leave a call the log says finished and the re-run asks again.
+    """
+
+    def __init__(self, log: EventLog) -> None:
+        super().__init__(log.path, log._clock)
+        self.held: list[tuple[str, dict[str, Any]]] = []
+
+    def append(self, kind: str, /, **fields: Any) -> dict[str, Any]:
+        if kind != AGENT_EVENT:
+            return super().append(kind, **fields)
+        self.held.append((kind, fields))
+        return {"type": kind, **fields}
+
+    def flush(self) -> None:
+        held, self.held = self.held, []
+        for kind, fields in held:
+            super().append(kind, **fields)
+
+
+@contextlib.contextmanager
+def _agent_events_held(agents: Agents) -> Iterator[_HeldAgentEvents | _NoHold]:
+    """Hold the runner's ``agent`` event lines until the block ends (also when it raises)."""
+    log = getattr(agents, "events", None)
+    if not isinstance(log, EventLog):
+        yield _NoHold()
+        return
+    held = _HeldAgentEvents(log)
+    agents.events = held  # type: ignore[attr-defined]
+    try:
+        yield held
+    except BaseException:
+        held.flush()  # a call that raised is not checkpointed: its line goes out now
+        raise
+    finally:
+        agents.events = log  # type: ignore[attr-defined]
+
+
+class _NoHold:
+    def flush(self) -> None:
+        return None

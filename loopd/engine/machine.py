@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from transitions import Machine
 
-from loopd.engine import checkpoint
+from loopd.engine import checkpoint, intents
 from loopd.engine.context import Context, StopLoop
 from loopd.engine.spec import STEPS_PACKAGE, LoopSpec, resume_step
 
@@ -69,6 +69,9 @@ class Loop:
         self.on_step(self.state)
         self.ctx.begin_step(self.state, resumed=self.resuming)
         self.resuming = False
+        # What a killed run of this step recorded but may not have finished.
+        for key in intents.roll_forward(self.ctx):
+            self.ctx.events.append("rolled_forward", step=self.state, intent=key)
         outcome = load_step(state.step)(self.ctx, **state.params)
         if outcome not in state.on:
             raise RuntimeError(f"step {state.step!r} in state {self.state!r} returned {outcome!r}")

@@ -11,9 +11,12 @@ BLOCKED_EXTERNAL blocks at once: the fixer confirmed only outsiders can help.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from loopd.checklist import Checklist, Item, Status
+from loopd.engine import intents
 from loopd.engine.context import Context
 from loopd.testengine.checks import Check
 from loopd.testengine.evidence import EvidenceRecord, Observation, one_line
@@ -52,20 +55,37 @@ def task_id(verdict: str, test_id: str) -> str:
     return f"{TASK_KIND.get(verdict, 'FIX')}-{test_id}"
 
 
-def passed(ctx: Context, test_id: str) -> None:
-    """The test is ``[x]``, its tasks done, its attempts and evidence cleared."""
+def passed(ctx: Context, test_id: str, counters: Mapping[str, int] | None = None) -> None:
+    """The test is ``[x]``, its tasks done, its attempts and evidence cleared: one intent.
+
+    ``counters`` are set in the same intent (values decided by the caller).
+    """
+    payload = {"test": test_id, "counters": dict(counters or {})}
+    intents.perform(ctx, "test-passed", test_id, payload)
+
+
+@intents.op("test-passed")
+def _apply_passed(ctx: Context, payload: Mapping[str, Any]) -> None:
+    test_id = str(payload["test"])
     ctx.edit_tests(lambda c: c.set_status(test_id, Status.DONE))
     _close_tasks(ctx, test_id, Status.DONE)
     state = ctx.state.with_attempts(test_id, 0).with_counter(CONSECUTIVE_BLOCKED, 0)
+    for name, value in dict(payload.get("counters") or {}).items():
+        state = state.with_counter(str(name), int(value))
     evidence = {k: v for k, v in state.evidence.items() if k != test_id}
     ctx.update(state.evolve(evidence=evidence))
 
 
-def failed(session: Session, check: Check, observation: Observation, *, after_fix: bool) -> Failure:
-    """Count the attempt and store the evidence; the returned failure may be ``blocked``."""
+def failed(
+    session: Session, check: Check, observation: Observation, *, attempt: int, after_fix: bool
+) -> Failure:
+    """Record ``attempt`` (decided before the check) and the evidence; it may be ``blocked``.
+
+    The attempt is set, not counted up: a check re-run after a kill is the
+    same attempt, not the next one.
+    """
     ctx = session.ctx
     test_id = check.item.id
-    attempt = ctx.state.attempts(test_id) + 1
     trigger = "retest" if after_fix else "test"
     record = session.store(observation, role="test", attempt=attempt, trigger=trigger)
     ctx.update(ctx.state.with_attempts(test_id, attempt).with_evidence(test_id, record.path))
@@ -91,11 +111,17 @@ def exhausted(ctx: Context, failure: Failure, *, after_fix: bool) -> bool:
 
 def block(ctx: Context, test_id: str) -> int:
     """Mark the test and its open tasks ``[B]``; the consecutive-blocked count after it."""
+    count = ctx.state.counter(CONSECUTIVE_BLOCKED) + 1
+    done = intents.perform(ctx, "test-blocked", test_id, {"test": test_id, "count": count})
+    return int(done["count"])
+
+
+@intents.op("test-blocked")
+def _apply_blocked(ctx: Context, payload: Mapping[str, Any]) -> None:
+    test_id = str(payload["test"])
     ctx.edit_tests(lambda c: c.set_status(test_id, Status.BLOCKED))
     _close_tasks(ctx, test_id, Status.BLOCKED)
-    count = ctx.state.counter(CONSECUTIVE_BLOCKED) + 1
-    ctx.update(ctx.state.with_counter(CONSECUTIVE_BLOCKED, count))
-    return count
+    ctx.update(ctx.state.with_counter(CONSECUTIVE_BLOCKED, int(payload["count"])))
 
 
 def for_human(ctx: Context, test_id: str) -> None:
@@ -122,6 +148,12 @@ def open_task(ctx: Context, task: str, text: str, details: tuple[str, ...] = ())
 def task_text(kind: str, test_id: str, short: str, **more: str) -> str:
     """The one-line text of a test's task, with its evidence."""
     return one_line(TASK_TEXT[kind].format(test=test_id, short=short, **more), 300)
+
+
+def opens(ctx: Context, failure: Failure) -> bool:
+    """Whether :func:`open_failure_task` will open a task (it is not pending now)."""
+    existing = ctx.plan().get(failure.task_id)
+    return existing is None or existing.status is not Status.PENDING
 
 
 def open_failure_task(ctx: Context, failure: Failure) -> str | None:

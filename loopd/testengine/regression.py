@@ -21,11 +21,14 @@ check appends one entry to REGRESSION_LOG.md in the sprint directory.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from loopd import fsio
 from loopd.checklist import Status
+from loopd.engine import intents
 from loopd.engine.context import Context
 from loopd.events import read_events
 from loopd.testengine import outcomes
@@ -86,6 +89,27 @@ def choose(session: Session, trigger: str) -> tuple[list[Check], list[str]]:
     return chosen, [c.item.id for c in agent_only if c.item.id not in picked]
 
 
+def _chosen(session: Session, trigger: str) -> tuple[list[Check], list[str]]:
+    """``choose``, decided once per step in the loop: a sweep re-run after a kill checks the
+    same tests (its regressed ones among them, now pending) and reports the same."""
+    ctx = session.ctx
+    if trigger in COMMANDS_ONLY:  # outside the loop's steps: nothing to resume
+        return choose(session, trigger)
+
+    def decide() -> dict[str, Any]:
+        chosen, unchecked = choose(session, trigger)
+        return {"chosen": [[c.item.id, c.how] for c in chosen], "unchecked": unchecked}
+
+    decided = ctx.remember(f"sweep.{trigger}", decide)
+    checks = []
+    for test_id, how in decided["chosen"]:
+        check = session.plan(test_id)
+        if check is not None:
+            agent = how == "agent" and check.how != "agent"
+            checks.append(Check(check.item, "agent", None, session.repo) if agent else check)
+    return checks, list(decided["unchecked"])
+
+
 def last_failed(events: Path) -> dict[str, int]:
     """Test id -> position of its latest failed check in the events log (higher: later)."""
     return {
@@ -105,7 +129,7 @@ def _sample(session: Session, checks: list[Check], count: int) -> list[Check]:
 def sweep(session: Session, trigger: str) -> SweepReport:
     """Run a regression check and handle what it finds (see the module doc)."""
     ctx = session.ctx
-    chosen, unchecked = choose(session, trigger)
+    chosen, unchecked = _chosen(session, trigger)
     commit = session.changes.head()
     observed = session.observe(chosen, role="regression", attempts={}) if chosen else []
     regressions = []
@@ -145,15 +169,23 @@ def _regressed(
     ctx = session.ctx
     test_id = observation.test_id
     record = session.store(observation, role="regression", attempt=1, trigger=trigger)
+    sha = (commit or "no commit")[:10]
+    text = outcomes.task_text("REG", test_id, record.short, trigger=trigger, sha=sha)
+    payload = {"test": test_id, "evidence": record.path, "task": text}
+    intents.perform(ctx, intents.REGRESSED, test_id, payload)
+    ctx.note(f"regression: {test_id} ({trigger} check): {record.short}")
+    return Regression(test_id, record)
+
+
+@intents.op(intents.REGRESSED)
+def _apply_regressed(ctx: Context, payload: Mapping[str, Any]) -> None:
+    """The test back to ``[ ]`` with no attempts, its evidence kept, REG-<test> opened."""
+    test_id, evidence = str(payload["test"]), str(payload["evidence"])
     ctx.edit_tests(lambda c: c.reset(test_id))
     state = ctx.state.with_attempts(test_id, 0)
     others = {k: v for k, v in state.evidence.items() if k != test_id}
-    ctx.update(state.evolve(evidence={**others, test_id: (record.path,)}))
-    sha = (commit or "no commit")[:10]
-    text = outcomes.task_text("REG", test_id, record.short, trigger=trigger, sha=sha)
-    outcomes.open_task(ctx, f"REG-{test_id}", text, (f"Evidence: {record.path}",))
-    ctx.note(f"regression: {test_id} ({trigger} check): {record.short}")
-    return Regression(test_id, record)
+    ctx.update(state.evolve(evidence={**others, test_id: (evidence,)}))
+    outcomes.open_task(ctx, f"REG-{test_id}", str(payload["task"]), (f"Evidence: {evidence}",))
 
 
 def log_entry(report: SweepReport) -> str:

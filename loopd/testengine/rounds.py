@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from loopd.checklist import Item
+from loopd.engine import checkpoint
 from loopd.engine.ports import IterationOutcome
 from loopd.testengine import outcomes
 from loopd.testengine.checks import Check, plan_check
@@ -33,6 +34,7 @@ from loopd.testengine.session import Session
 
 MESSAGE_PHRASES = 4
 FIXES_SINCE_REGRESSION = "fixes_since_regression"
+PHRASES = "round.phrases"  # checkpoint key: what the next commit will say
 
 
 @dataclass
@@ -49,11 +51,21 @@ class Round:
     fixes: int = 0
     first: tuple[str, str] | None = None
     stopped: str = ""
+    batches: int = 0
+    fix_count: int = 0
 
     def check(self, checks: list[Check], *, after_fix: str | None = None) -> list[Failure]:
         """Check ``checks`` and handle each result; the failures left to fix."""
         ctx = self.session.ctx
-        attempts = {c.item.id: ctx.state.attempts(c.item.id) + 1 for c in checks}
+        # Decided once per batch: a batch re-run after a kill is the same attempt.
+        self.batches += 1
+        decided: dict[str, int] = ctx.remember(
+            f"attempts.{self.batches}",
+            lambda: {c.item.id: ctx.state.attempts(c.item.id) + 1 for c in checks},
+        )
+        attempts = {
+            c.item.id: decided.get(c.item.id, ctx.state.attempts(c.item.id) + 1) for c in checks
+        }
         observed = self.session.observe(checks, role="test", attempts=attempts)
         self.checked.update(attempts)
         failing: list[Failure] = []
@@ -69,38 +81,55 @@ class Round:
                 self.session.log(observation, "retest" if after_fix else "test")
                 self.session.learn(check, observation)
                 continue
-            failure = outcomes.failed(self.session, check, observation, after_fix=bool(after_fix))
+            attempt = attempts[check.item.id]
+            failure = outcomes.failed(
+                self.session, check, observation, attempt=attempt, after_fix=bool(after_fix)
+            )
             if self._keep(failure, after_fix=bool(after_fix)):
                 failing.append(failure)
         return failing
 
     def _passed(self, check: Check, after_fix: str | None) -> None:
-        outcomes.passed(self.session.ctx, check.item.id)
+        # A pass after a fix counts the fix (once, however many it mended), in the pass's intent.
+        counters = {FIXES_SINCE_REGRESSION: self.fix_count} if after_fix else {}
+        # Said before it is done: a round re-run after a kill in between still says it.
+        self.say(f"{check.item.id} passes" + (f" after {after_fix}" if after_fix else ""))
+        outcomes.passed(self.session.ctx, check.item.id, counters)
         self.passed.append(check.item.id)
-        self.phrases.append(
-            f"{check.item.id} passes" + (f" after {after_fix}" if after_fix else "")
-        )
 
     def _keep(self, failure: Failure, *, after_fix: bool) -> bool:
         ctx = self.session.ctx
         test_id = failure.item.id
         if outcomes.exhausted(ctx, failure, after_fix=after_fix):
+            self.say(f"{test_id} blocked after {failure.record.attempt} attempt(s)")
             count = outcomes.block(ctx, test_id)
             self.blocked.append(test_id)
-            self.phrases.append(f"{test_id} blocked after {failure.record.attempt} attempt(s)")
             ctx.note(f"{test_id} blocked: {failure.record.short}")
             limit = ctx.config.limits.max_consecutive_blocked
             if limit and count >= limit:
                 self.stopped = f"MAX_CONSECUTIVE_BLOCKED: {count} tests blocked in a row"
             return False
-        opened = outcomes.open_failure_task(ctx, failure)
-        if opened:
+        if outcomes.opens(ctx, failure):
+            opened = failure.task_id
             self.new_tasks.append(opened)
-            self.phrases.append(f"{test_id} fails, {opened} opened")
+            self.say(f"{test_id} fails, {opened} opened")
+            outcomes.open_failure_task(ctx, failure)
         elif after_fix:
             fixed_at = failure.record.attempt - 1
-            self.phrases.append(f"{failure.task_id} attempt {fixed_at}: {test_id} still fails")
+            self.say(f"{failure.task_id} attempt {fixed_at}: {test_id} still fails")
         return True
+
+    def say(self, phrase: str) -> None:
+        """Add ``phrase`` to the next commit's message, kept in the step's checkpoint.
+
+        A round re-run after a kill commits what the killed run had done and
+        not yet committed, in the words it would have used (each once).
+        """
+        if phrase in self.phrases:
+            return
+        self.phrases.append(phrase)
+        ctx = self.session.ctx
+        ctx.update(checkpoint.with_entries(ctx.state, {PHRASES: list(self.phrases)}))
 
     def summary(self) -> str:
         """One line for the user: what the round checked, fixed, passed and blocked."""
@@ -120,7 +149,9 @@ class Round:
         more = len(self.phrases) - len(shown)
         message = "; ".join(shown) + (f"; and {more} more" if more else "")
         self.phrases.clear()
-        self.session.ctx.commit("testing", message)
+        ctx = self.session.ctx
+        ctx.commit("testing", message)
+        ctx.update(checkpoint.with_entries(ctx.state, {PHRASES: []}))
 
     def fix_cluster(self, cluster: Cluster, failing: list[Failure]) -> list[Failure]:
         """Fix ``cluster`` once and re-test; the failures left afterwards."""
@@ -128,15 +159,15 @@ class Round:
         self.commit()
         fix(self.session, cluster)
         self.fixes += 1
+        # What the count of fixes becomes if this one mends a test: decided once.
+        counted = ctx.state.counter(FIXES_SINCE_REGRESSION) + 1
+        self.fix_count = ctx.remember(f"fix.{self.fixes}.counted", lambda: counted)
         task = cluster.primary.task_id
         members = set(cluster.ids)
         others = [f for f in failing if f.item.id not in members]
-        passed_before = len(self.passed)
         left = self.check(self._checks(cluster.members), after_fix=task)
         if not ctx.config.policy.fixer_per_test:
             others = self.recheck(others, task)
-        if len(self.passed) > passed_before:
-            ctx.update(ctx.state.bump(FIXES_SINCE_REGRESSION))
         self.commit()
         return others + left
 
@@ -186,7 +217,7 @@ def run_round(session: Session) -> tuple[Round, str]:
     pending = ctx.tests().pending_tests()
     limit = ctx.config.limits.max_test_fix_attempts
     ready = [t for t in pending if ctx.state.attempts(t.id) < limit]
-    current = Round(session)
+    current = Round(session, phrases=list(checkpoint.entries(ctx.state).get(PHRASES) or []))
     if not ready:
         _block_exhausted(current, pending)
         return current, "done"
@@ -205,7 +236,7 @@ def _block_exhausted(current: Round, pending: list[Item]) -> None:
     ctx = current.session.ctx
     for item in pending:
         outcomes.block(ctx, item.id)
-        current.phrases.append(f"{item.id} blocked: no fix attempts left")
+        current.say(f"{item.id} blocked: no fix attempts left")
     current.commit()
 
 

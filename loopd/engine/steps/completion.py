@@ -13,9 +13,11 @@ leaves its record (:mod:`loopd.ending`) for ``loopd status``.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
-from loopd import ending, fsio
+from loopd import crashpoint, ending, fsio
 from loopd.checklist import Status
 from loopd.engine import fingerprint
 from loopd.engine.context import Context
@@ -49,13 +51,70 @@ def run(ctx: Context) -> str:
     return "ok"
 
 
-def archive_state(ctx: Context) -> Path:
-    """Full success: LOOP_STATE.md moves to .loopd/<sprint>/archive/ (the sprint starts over)."""
+def end(ctx: Context, code: int, final_step: str) -> int:
+    """The loop's end as one recoverable unit: archive (or reopen), commit, record.
+
+    Its intent (the exit code, and where the state goes on a full success) is
+    written to ``.loopd/<sprint>/end-intent.json`` before any of it, outside
+    LOOP_STATE.md because archiving removes that file: a run killed anywhere
+    in the end is finished by the next run (:func:`resume_end`) instead of
+    starting the sprint over, and each part happens once.
+    """
+    archive = None
+    if code == FULL:
+        stamp = f"{ctx.clock.now():%Y%m%d-%H%M%S}"
+        archive = ctx.sprint.relative(ctx.sprint.runtime / "archive" / f"LOOP_STATE-{stamp}.md")
+    intent = {"exit_code": code, "archive": archive, "final_step": final_step}
+    fsio.atomic_write(_end_intent(ctx.sprint), json.dumps(intent) + "\n")
+    return _finish_end(ctx, intent)
+
+
+def resume_end(ctx: Context) -> int | None:
+    """Finish the end a killed run began; its exit code, or None when there is none."""
+    path = _end_intent(ctx.sprint)
+    try:
+        intent = json.loads(path.read_text(encoding="utf-8"))
+        int(intent["exit_code"])
+    except (OSError, ValueError, KeyError, TypeError):
+        path.unlink(missing_ok=True)  # torn or foreign: there is no end to finish
+        return None
+    ctx.note(f"finishing the end a stopped run began (exit {intent['exit_code']})")
+    # Its commits leave alone what was untracked when the last step began.
+    ctx.begin_step(str(intent.get("final_step") or "done"), resumed=True)
+    return _finish_end(ctx, intent)
+
+
+def _finish_end(ctx: Context, intent: dict[str, Any]) -> int:
+    """Each part is idempotent: done already (before a kill), it changes nothing."""
+    code = int(intent["exit_code"])
+    archived = ctx.sprint.repo / intent["archive"] if intent.get("archive") else None
+    if archived is not None:
+        archive_state(ctx, archived)
+    elif ctx.sprint.state_file.exists() and load_state(ctx.sprint.state_file).step is not None:
+        # Reported: the next run starts a new pass (the exit code stays for status).
+        ctx.update(ctx.state.evolve(step=None))
+    # The branch ends clean: the final state (or its removal) is the last commit.
+    moved = "; LOOP_STATE.md archived under .loopd/" if archived else ""
+    ctx.commit("completion", outcome(code) + moved, once=False)
+    record_end(ctx, code, archived)
+    ctx.events.append("end", exit_code=code)
+    _end_intent(ctx.sprint).unlink(missing_ok=True)
+    crashpoint.reached("unlink:end-intent.json")
+    return code
+
+
+def _end_intent(sprint: Sprint) -> Path:
+    return sprint.runtime / "end-intent.json"
+
+
+def archive_state(ctx: Context, archive: Path) -> Path:
+    """Full success: LOOP_STATE.md moves to ``archive`` (the sprint starts over)."""
     state_file = ctx.sprint.state_file
-    stamp = f"{ctx.clock.now():%Y%m%d-%H%M%S}"
-    archive = ctx.sprint.runtime / "archive" / f"LOOP_STATE-{stamp}.md"
+    if not state_file.exists():  # moved before a kill
+        return archive
     fsio.atomic_write(archive, fsio.read_text(state_file))
     state_file.unlink()
+    crashpoint.reached("unlink:LOOP_STATE.md")
     ctx.events.append("archived", path=str(archive))
     return archive
 

@@ -7,16 +7,20 @@ loopd takes a transition back to the top of the loop, state intact.
 from __future__ import annotations
 
 from loopd.checklist import Status
-from loopd.engine import fingerprint
+from loopd.engine import fingerprint, intents
 from loopd.engine.context import Context
 
 
 def run(ctx: Context) -> str:
-    if not fingerprint.tests(ctx.tests())[Status.DONE]:
+    # The decision is what the sweep found in this step, also before a kill:
+    # a restarted sweep sees its regressed tests pending, not regressed.
+    if fingerprint.tests(ctx.tests())[Status.DONE]:
+        ctx.tests_engine.sweep(ctx, "completion")
+    else:
         ctx.note("final sweep: no passing tests to verify")
-        return "clean"
-    result = ctx.tests_engine.sweep(ctx, "completion")
-    if result.regressions and ctx.tests().pending_tests():
-        ctx.note(f"final sweep: {len(result.regressions)} regression(s): back into the loop")
+    found = {str(p["test"]) for p in intents.performed(ctx, intents.REGRESSED)}
+    pending = {t.id for t in ctx.tests().pending_tests()}
+    if found & pending:
+        ctx.note(f"final sweep: {len(found)} regression(s): back into the loop")
         return "regressions"
     return "clean"
