@@ -12,6 +12,7 @@ repo-relative path.  Everything in them was redacted before it got here.
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -131,10 +132,16 @@ class RunFiles:
         self.run_dir = run_dir
 
     def relative(self, path: Path) -> str:
+        """``path`` as the agents (working in ``repo``) reach it, the same in every run.
+
+        In a sprint's worktree the run files live in the checkout's ``.loopd/``,
+        outside the worktree: ``../../<sprint>/runs/...`` from the agent's working
+        directory, never an absolute path that differs from machine to machine.
+        """
         try:
             return str(path.relative_to(self.repo))
         except ValueError:
-            return str(path)
+            return os.path.relpath(path, self.repo)
 
     def allocate(self, role: str, ident: str, suffixes: tuple[str, ...]) -> list[Path]:
         """Fresh ``NNN-<role>-<ident><suffix>`` paths, created empty, one per suffix."""

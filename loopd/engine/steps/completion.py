@@ -63,7 +63,9 @@ def end(ctx: Context, code: int, final_step: str) -> int:
     archive = None
     if code == FULL:
         stamp = f"{ctx.clock.now():%Y%m%d-%H%M%S}"
-        archive = ctx.sprint.relative(ctx.sprint.runtime / "archive" / f"LOOP_STATE-{stamp}.md")
+        # Its name only: the archive lives under the runtime dir, in the user's checkout
+        # even when the loop works in a worktree (where the repo root is another tree).
+        archive = f"LOOP_STATE-{stamp}.md"
     intent = {"exit_code": code, "archive": archive, "final_step": final_step}
     fsio.atomic_write(_end_intent(ctx.sprint), json.dumps(intent) + "\n")
     return _finish_end(ctx, intent)
@@ -87,7 +89,8 @@ def resume_end(ctx: Context) -> int | None:
 def _finish_end(ctx: Context, intent: dict[str, Any]) -> int:
     """Each part is idempotent: done already (before a kill), it changes nothing."""
     code = int(intent["exit_code"])
-    archived = ctx.sprint.repo / intent["archive"] if intent.get("archive") else None
+    name = intent.get("archive")
+    archived = ctx.sprint.runtime / "archive" / Path(str(name)).name if name else None
     if archived is not None:
         archive_state(ctx, archived)
     elif ctx.sprint.state_file.exists() and load_state(ctx.sprint.state_file).step is not None:
