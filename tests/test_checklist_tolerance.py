@@ -299,3 +299,10 @@ def test_a_line_that_starts_like_an_item_without_a_clear_id_is_a_warning() -> No
         'PLAN.md:1: "- [ ] **build the thing**" starts like a checklist item but has no ID '
         "loopd can read (like **BUILD-001**: text): ignored, loopd does not act on it",
     )
+
+
+def test_a_byte_order_mark_further_down_is_not_an_item_start_for_either_reader() -> None:
+    """Found by the fuzz test: only line 1 may carry a BOM before its item."""
+    text = "- [ ] **BT-1**: a\n\ufeff- [ ] **BT-1**: a\n"
+    checklist = Checklist.parse(text, DocKind.TEST_PLAN)
+    assert [item.id for item in checklist.items] == ["BT-1"] and checklist.warnings == ()

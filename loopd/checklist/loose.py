@@ -17,9 +17,10 @@ from loopd.checklist.model import ID_PATTERN
 from loopd.checklist.spans import Hidden
 
 # Any line that starts like an item, whatever follows the bold opener.
-# Group 1 starts where the item pattern's does (after a byte-order mark on line 1).
+# Group 1 starts where the item pattern's does (after a byte-order mark on line 1 only:
+# one further down is a stray character, and the line is not an item to the parser either).
 _STARTS_LIKE_ITEM = re.compile(
-    r"^\ufeff?([ \t]*[-*+][ \t]+\[[^\]\r\n]{0,3}\][ \t]+\*\*)", re.MULTILINE
+    r"(?:\A\ufeff|^)([ \t]*[-*+][ \t]+\[[^\]\r\n]{0,3}\][ \t]+\*\*)", re.MULTILINE
 )
 # The same groups as the item pattern of :mod:`loopd.checklist.parser` (1 indent, 2 marker,
 # 3 ID, 4 title: never, 5 the rest of the line, 6 fence: never), for an ID whose bold

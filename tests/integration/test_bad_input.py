@@ -18,11 +18,8 @@ def _snapshot(root: Path) -> dict[str, str]:
     }
 
 
+BROKEN_STATE = "# Loop State\n\n```yaml\nloopd_state:\n  version: 1\n  gates: [vrc1\n```\n"
 CASES = {
-    "state yaml": (
-        "LOOP_STATE.md",
-        "# Loop State\n\n```yaml\nloopd_state:\n  version: 1\n  gates: [vrc1\n```\n",
-    ),
     "config type": ("loop-config.yaml", "limits:\n  max_test_fix_attempts: lots\n"),
     "config syntax": ("loop-config.yaml", "limits:\n  max_test_fix_attempts: [5\n"),
     "bash config": ("loop-config.sh", "MAX_TEST_FIX_ATTEMPTS=5\nif then fi\n"),
@@ -42,6 +39,24 @@ def test_malformed_file_fails_cleanly(repo: Path, sprint_dir: Path, case: str) -
     assert f"{target.name}:" in lines[0]
     location = lines[0].split(f"{target.name}:", 1)[1].split(":", 1)[0]
     assert location.strip().isdigit(), f"no line number in {lines[0]!r}"
+    assert _snapshot(repo) == before
+
+
+def test_a_broken_state_is_a_warning_in_status_and_refused_by_run(
+    repo: Path, sprint_dir: Path
+) -> None:
+    """status never breaks on a hand-broken or torn file; run refuses it before any write."""
+    target = sprint_dir / "LOOP_STATE.md"
+    target.write_text(BROKEN_STATE)
+    shown = run_cli(repo, "status", "s1")
+    assert shown.code == 0, shown
+    warnings = [line for line in shown.out.splitlines() if line.startswith("warning")]
+    assert any("LOOP_STATE.md:6: " in line for line in warnings), shown.out
+    assert target.read_text() == BROKEN_STATE
+    before = _snapshot(repo)
+    refused = run_cli(repo, "run", "s1")
+    assert refused.code == 1
+    assert "LOOP_STATE.md:6: " in refused.err
     assert _snapshot(repo) == before
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 
 from tests.cli import run_cli
-from tests.integration.sprints import SPRINT, install, loopd, state, text
+from tests.integration.sprints import install, loopd, sprint_dir, state, text
 
 BETA_PLAN = """# Beta test plan
 
@@ -52,7 +52,7 @@ def test_a_failing_edge_test_never_ends_in_full_success(repo: Path) -> None:
 
     assert done.returncode != 0, done.stdout + done.stderr
     assert "full success" not in done.stdout
-    assert (repo / SPRINT / "LOOP_STATE.md").exists()  # not archived
+    assert (sprint_dir(repo) / "LOOP_STATE.md").exists()  # not archived
     assert state(repo).exit_code in (1, 2)
     tests = text(repo, "BETA_TEST_PLAN_v1.md")
     assert "- [x] **SEC-001**" in tests and "- [ ] **EDGE-001**" not in tests
