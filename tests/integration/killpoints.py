@@ -76,7 +76,8 @@ def resumed(repo: Path, scenario: str, **env: str) -> End:
 
 
 def end_of(repo: Path, code: int) -> End:
-    commits = git(repo, "log", "--branches", "--format=%s").splitlines()
+    # Topological: commits made within one second have no stable date order.
+    commits = git(repo, "log", "--branches", "--topo-order", "--format=%s").splitlines()
     calls = sum(1 for _ in (repo / ".loopd" / "s1" / "runs").glob("*/*.prompt.md"))
     found = outcome(repo, code)
     documents = {"plan": _stable(found.plan), "tests": _stable(found.tests)}
